@@ -1,0 +1,3 @@
+from ltobms.cli import main
+
+raise SystemExit(main())

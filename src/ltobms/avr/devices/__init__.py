@@ -1,0 +1,1 @@
+"""Device descriptions: a new chip of the family is a new data file, not new code."""

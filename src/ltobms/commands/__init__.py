@@ -1,0 +1,1 @@
+"""Subcommands of `ltobms`, one module each (see `ltobms.cli`)."""
