@@ -216,12 +216,11 @@ def load_effective(data: bytes | bytearray | None, chemistry: Chemistry | str) -
 
 
 def parse_int(name: str, text: str) -> int:
-    """Decimal or 0x-prefixed integer from the command line, with a one-line error naming the field."""
-    try:
-        stripped = text.strip().lower()
-        # base 0 would reject "007"; accept leading zeros in decimal and an explicit 0x for hex.
-        if stripped.lstrip("+-").startswith("0x"):
-            return int(stripped, 16)
-        return int(stripped, 10)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}={text!r} is not an integer (decimal or 0x...)") from None
+    """Decimal, 0x-prefixed hex, or (as the original tool accepted) bare hex like `1f`."""
+    stripped = str(text).strip()
+    for base in (10, 16):
+        try:
+            return int(stripped, base)
+        except ValueError:
+            continue
+    raise ConfigError(f"{name}={text!r} is not an integer (decimal or hex)")

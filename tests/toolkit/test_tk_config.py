@@ -134,7 +134,8 @@ def test_lto_thresholds_rejected_for_naion_and_vice_versa() -> None:
 def test_parse_int_and_chemistry() -> None:
     assert config.parse_int("sn", "0x1F") == 31
     assert config.parse_int("sn", "007") == 7
-    with pytest.raises(ConfigError, match="sn='seven'"):
+    assert config.parse_int("sn", "1f") == 31
+    with pytest.raises(ConfigError, match="sn=.seven."):
         config.parse_int("sn", "seven")
     assert config.parse_chemistry("naion") is Chemistry.NAION
     with pytest.raises(ConfigError, match="LTO, NAION"):
