@@ -51,14 +51,22 @@ demo: firmware
 bench: firmware
 	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; $(VPY) "$$b" || exit 1; done
 
+# One variant goes onto a board: CHEMISTRY/BOARD narrow it (defaults LTO, revC).
+HW_CHEMISTRY = $(or $(CHEMISTRY),LTO)
+HW_BOARD     = $(or $(BOARD),revC)
+HW_IMAGE     = build/lto-bms-$(HW_CHEMISTRY)-$(HW_BOARD)$(if $(filter 1,$(DEBUG)),-debug)
+
 flash: $(STAMP)
-	@echo "flashing arrives with the host toolkit (ltobms flash)"; exit 1
+	@$(MAKE) --no-print-directory firmware CHEMISTRY=$(HW_CHEMISTRY) BOARD=$(HW_BOARD)
+	$(VPY) -m ltobms flash $(HW_IMAGE).hex --port $(PORT)
 
 fuses: $(STAMP)
-	@echo "fuse programming arrives with the host toolkit (ltobms fuses)"; exit 1
+	@$(MAKE) --no-print-directory firmware CHEMISTRY=$(HW_CHEMISTRY) BOARD=$(HW_BOARD)
+	$(VPY) -m ltobms fuses $(HW_IMAGE).elf --port $(PORT)
 
 eeprom: $(STAMP)
-	@echo "EEPROM programming arrives with the host toolkit (ltobms eeprom --write)"; exit 1
+	@if [ "$(origin SN)" = "file" ]; then echo "make eeprom needs SN=<serial number>, e.g. make eeprom SN=7 TO=5"; exit 2; fi
+	$(VPY) -m ltobms eeprom --chemistry $(HW_CHEMISTRY) --sn $(SN) --temp-offset $(TO) --write --port $(PORT)
 
 clean:
 	rm -rf build
