@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 from ltobms.errors import UserError
-from ltobms.plotting import plot_records
 from ltobms.sinks.sqlite import SqliteSink
 from ltobms.sinks.sqlite import default_path as default_sqlite_path
 from ltobms.telemetry import LineStats, Record, parse_lines
@@ -58,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     boards: dict[tuple[str, str], list[Record]] = {}
     for record in records:
         boards.setdefault((record.measurement, record.tags["id"]), []).append(record)
+    from ltobms.plotting import plot_records  # matplotlib is slow to import; only this command needs it
+
     out_dir = Path(args.output)
     for (measurement, serial_id), board_records in sorted(boards.items()):
         path = plot_records(board_records, out_dir / f"{measurement}-{serial_id}.png")

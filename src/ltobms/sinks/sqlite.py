@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,7 +42,9 @@ class SqliteSink:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path)
+        # One connection shared by the logger's threads (and the simulator's), serialised by a lock.
+        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")  # lets `ltobms plot` read while the logger writes
         self._db.executescript(SCHEMA)
 
@@ -57,7 +60,7 @@ class SqliteSink:
                          *(record.fields[name] for name in REQUIRED_FIELDS),
                          json.dumps(extra_fields), json.dumps(extra_tags)))
         placeholders = ", ".join("?" for _ in _INSERT_COLUMNS)
-        with self._db:
+        with self._lock, self._db:
             self._db.executemany(
                 f"INSERT OR REPLACE INTO telemetry ({_QUOTED_COLUMNS}) VALUES ({placeholders})", rows)
 
@@ -74,7 +77,9 @@ class SqliteSink:
             query += " WHERE " + " AND ".join(where)
         query += " ORDER BY time_ns, measurement, id"
         out = []
-        for row in self._db.execute(query, params):
+        with self._lock:
+            rows = self._db.execute(query, params).fetchall()
+        for row in rows:
             measurement_, id_, time_ns = row[0], row[1], row[2]
             fields = dict(zip(REQUIRED_FIELDS, row[3: 3 + len(REQUIRED_FIELDS)], strict=True))
             fields.update(json.loads(row[-2]))
@@ -83,7 +88,8 @@ class SqliteSink:
         return out
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM telemetry").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM telemetry").fetchone()[0])
 
     def close(self) -> None:
         self._db.close()
