@@ -250,3 +250,15 @@ def test_manufacture_stops_after_repeated_failures(fused_elf: Path, tmp_path: Pa
     with pytest.raises(UserError, match="failed 3 times in a row"):
         manufacture.run(args, programmer_factory=factory_for(FakeBackend(corrupt="fuses")))
     assert record.read_text().count(",failed,") == 3
+
+
+def test_eeprom_write_keeps_the_rest_of_the_page() -> None:
+    backend = FakeBackend()
+    backend.memories["eeprom"][20:32] = bytes(range(1, 13))  # bytes the firmware may own
+    image = config.encode(config.defaults("LTO").with_changes(serial_number=9))
+    with factory_for(backend)("/dev/ttyUSB0", 115200) as programmer:
+        programmer.write_eeprom(image)
+    assert bytes(backend.memories["eeprom"][:20]) == image
+    assert bytes(backend.memories["eeprom"][20:32]) == bytes(range(1, 13))
+    writes = [c for c in backend.calls if c[0] == "write"]
+    assert len(writes) == 1 and len(writes[0][3]) == 32

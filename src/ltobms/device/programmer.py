@@ -16,6 +16,7 @@ DEVICE = "attiny824"
 SIGNATURE = bytes([0x1E, 0x93, 0x29])
 DEFAULT_PORT = "/dev/ttyUSB0"
 DEFAULT_BAUD = 115200
+EEPROM_PAGE_SIZE = 32
 
 
 class ProgrammingError(UserError):
@@ -122,6 +123,11 @@ class Programmer:
         self._say(f"flash: {len(data)} bytes written and verified")
 
     def write_eeprom(self, data: bytes) -> None:
+        # pymcuprog pads a write to whole 32-byte EEPROM pages with 0xFF; read the rest of the last page
+        # first so bytes after the image (which the firmware may use) keep their values.
+        tail = -len(data) % EEPROM_PAGE_SIZE
+        if tail:
+            data = bytes(data) + self._read("eeprom", len(data), tail)
         self._write_verified("eeprom", data)
         self._say(f"eeprom: {len(data)} bytes written and verified")
 
@@ -131,9 +137,12 @@ class Programmer:
         listing = ", ".join(f"{o}=0x{v:02X}" for o, v in sorted(fuses.items()))
         self._say(f"fuses: {listing} written and verified")
 
-    def read_eeprom(self, size: int = 128) -> bytes:
-        segments = self._call("read eeprom", self.backend.read_memory, "eeprom", 0, size)
+    def _read(self, memory: str, offset: int, size: int) -> bytes:
+        segments = self._call(f"read {memory}", self.backend.read_memory, memory, offset, size)
         return bytes(segments[0].data)
+
+    def read_eeprom(self, size: int = 128) -> bytes:
+        return self._read("eeprom", 0, size)
 
 
 def _close_quietly(backend: Any) -> None:
