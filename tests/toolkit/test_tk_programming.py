@@ -262,3 +262,25 @@ def test_eeprom_write_keeps_the_rest_of_the_page() -> None:
     assert bytes(backend.memories["eeprom"][20:32]) == bytes(range(1, 13))
     writes = [c for c in backend.calls if c[0] == "write"]
     assert len(writes) == 1 and len(writes[0][3]) == 32
+
+
+def test_real_pymcuprog_on_a_silent_port_reports_no_device() -> None:
+    """The real pymcuprog Backend over a pty where no UPDI target echoes or answers."""
+    import os
+    import pty
+    import tty
+
+    from pymcuprog.toolconnection import ToolSerialConnection
+
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    name = os.ttyname(slave)
+    try:
+        programmer = Programmer(name, 115200, say=lambda _m: None,
+                                connection_factory=lambda p, b: ToolSerialConnection(p, b, timeout=0.1))
+        with pytest.raises(ProgrammingError, match=f"no UPDI device answered on {name} at 115200 baud"):
+            programmer.open()
+        assert programmer.backend is None
+    finally:
+        os.close(master)
+        os.close(slave)
