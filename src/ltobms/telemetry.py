@@ -22,6 +22,7 @@ KNOWN_STATES = tuple(STATE_PREFIX + s for s in ("UVLO", "OVLO", "OCLO", "CHARGIN
 _STATE_RE = re.compile(r"BMS_STATE_[A-Z0-9_]+")
 _ID_RE = re.compile(r"[0-9A-Fa-f]{4}")
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INT_RE = re.compile(r"[+-]?\d+i|\d+u")
 # Bounds a real board can report; anything outside is a corrupted line, not a measurement.
 _FIELD_BOUNDS = {
     "uptime": (0, 2**32 - 1),
@@ -91,6 +92,25 @@ def is_comment(line: str) -> bool:
 
 def _split_unescaped(text: str, sep: str) -> list[str]:
     """Split at `sep` outside quotes and not preceded by a backslash."""
+    if "\\" not in text:
+        # Fast path (every line real firmware prints): no escapes, so quotes alone decide.
+        pieces = text.split('"')
+        if len(pieces) % 2 == 0:
+            raise TelemetryError("unterminated string (line cut?)")
+        parts = [""]
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                parts[-1] += f'"{piece}"'
+            else:
+                head, *rest = piece.split(sep)
+                parts[-1] += head
+                parts.extend(rest)
+        return parts
+    return _split_escaped(text, sep)
+
+
+def _split_escaped(text: str, sep: str) -> list[str]:
+    """The general splitter: walks the text, honouring backslash escapes and quotes."""
     parts, current, quoted, i = [], [], False, 0
     while i < len(text):
         ch = text[i]
@@ -113,7 +133,7 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    return re.sub(r"\\(.)", r"\1", text) if "\\" in text else text
 
 
 def _parse_value(key: str, raw: str) -> FieldValue:
@@ -125,9 +145,7 @@ def _parse_value(key: str, raw: str) -> FieldValue:
         return True
     if raw in ("f", "F", "false", "False", "FALSE"):
         return False
-    if re.fullmatch(r"[+-]?\d+i", raw):
-        return int(raw[:-1])
-    if re.fullmatch(r"\d+u", raw):
+    if _INT_RE.fullmatch(raw):
         return int(raw[:-1])
     try:
         return float(raw)
@@ -145,7 +163,7 @@ def parse_line(line: str | bytes, time_ns: int | None = None) -> Record:
     text = line.strip("\r\n")
     if not text.strip():
         raise TelemetryError("empty line")
-    if any(ord(c) < 0x20 or ord(c) > 0x7E for c in text):
+    if not (text.isascii() and text.isprintable()):
         raise TelemetryError("control or non-printable characters (noise on the line?)")
     sections = _split_unescaped(text, " ")
     if len(sections) not in (2, 3) or not all(sections):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ltobms import telemetry
 from ltobms.telemetry import LineAssembler, LineStats, TelemetryError
@@ -75,3 +77,22 @@ def test_assembler_and_stats_count_garbage_cut_and_comments() -> None:
     assert stats.comments == 1
     assert stats.rejected == 2
     assert "1 stored, 2 rejected, 1 comment lines" == stats.summary()
+
+
+@given(st.text(alphabet='ab ,="', max_size=30), st.sampled_from([" ", ","]))
+def test_fast_splitter_agrees_with_general_one(text: str, sep: str) -> None:
+    from ltobms.telemetry import _split_escaped, _split_unescaped
+
+    try:
+        expected = _split_escaped(text, sep)
+    except TelemetryError:
+        with pytest.raises(TelemetryError):
+            _split_unescaped(text, sep)
+        return
+    assert _split_unescaped(text, sep) == expected
+
+
+def test_unsigned_and_escaped_values() -> None:
+    rec = telemetry.parse_line(LINE + r',count=7u,note="say \"hi\"",path="a\\b"')
+    assert rec.fields["count"] == 7 and rec.fields["note"] == 'say "hi"' and rec.fields["path"] == "a\\b"
+    assert telemetry.parse_line(rec.stamped(1).to_line_protocol()).fields == rec.fields
