@@ -105,3 +105,24 @@ def test_missing_port_is_one_line_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "cannot open serial port /dev/ttyNOPE" in proc.stderr and "Traceback" not in proc.stderr
     assert [line for line in proc.stderr.splitlines() if "error" in line] == [proc.stderr.splitlines()[-1]]
+
+
+def test_sigterm_ends_the_logger_with_a_summary(tmp_path: Path) -> None:
+    import signal
+
+    master, port = open_pty()
+    db = tmp_path / "bms.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "ltobms", "log", port, "--sqlite", str(db)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)
+        os.write(master, board_line(5))
+        wait_for(lambda: db.exists() and SqliteSink(db).count() == 1)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert proc.returncode == 130
+    assert "1 stored, 0 rejected, 0 comment lines" in err and "Traceback" not in err

@@ -104,7 +104,7 @@ def test_outage_spools_and_replays_exactly_once(kind: str, request: pytest.Fixtu
     outage = 7
     for i in range(3, 3 + outage):
         logger.handle_line(board_line(i))
-    assert "unreachable" in err.getvalue()
+    assert "not accepting writes" in err.getvalue()
     assert logger.sinks[0].pending == outage
     logger.close()  # the logger is restarted during the outage ...
 

@@ -284,3 +284,20 @@ def test_real_pymcuprog_on_a_silent_port_reports_no_device() -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_eeprom_write_then_read_through_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from ltobms.commands import eeprom
+
+    backend = FakeBackend()
+    parser = argparse.ArgumentParser()
+    eeprom.register(parser)
+    assert eeprom.run(parser.parse_args(["--sn", "0x2a", "--temp-offset", "-4", "--write"]),
+                      programmer_factory=factory_for(backend)) == 0
+    assert config.decode(bytes(backend.memories["eeprom"])).config.serial_number == 42
+    assert eeprom.run(parser.parse_args(["--read"]), programmer_factory=factory_for(backend)) == 0
+    out = capsys.readouterr().out
+    assert "42 (id=002a)" in out and "-4 K" in out and "image valid" in out
+    erased = FakeBackend()
+    assert eeprom.run(parser.parse_args(["--read"]), programmer_factory=factory_for(erased)) == 1
+    assert "image INVALID" in capsys.readouterr().out

@@ -58,6 +58,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hex", metavar="FILE", help="write an Intel HEX file with the image at 0x810000")
     parser.add_argument("--decode", metavar="FILE", help="show the settings in a binary or Intel HEX image")
     parser.add_argument("--write", action="store_true", help="program the image into the board (serialUPDI)")
+    parser.add_argument("--read", action="store_true", help="read and decode the board's EEPROM")
     add_port_options(parser)
     parser.set_defaults(func=run)
 
@@ -95,7 +96,12 @@ def describe(data: bytes, chemistry: Chemistry | None = None) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, programmer_factory: type[Programmer] = Programmer) -> int:
+    if args.read:
+        with programmer_factory(args.port, args.baud) as programmer:
+            data = programmer.read_eeprom()
+        print(describe(data))
+        return 0 if config.decode(data).valid else 1
     if args.decode:
         chemistry = config.parse_chemistry(args.chemistry) if args.chemistry != "LTO" else None
         data = read_eeprom_file(args.decode)
@@ -110,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if args.hex:
         _write(Path(args.hex), to_intel_hex(image, config.EEPROM_HEX_ADDRESS).encode())
     if args.write:
-        with Programmer(args.port, args.baud) as programmer:
+        with programmer_factory(args.port, args.baud) as programmer:
             programmer.write_eeprom(image)
     if not (args.file or args.hex or args.write):
         print(image.hex())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import signal
 import sys
 import threading
 import time
@@ -184,7 +185,8 @@ class TelemetryLogger:
             before = self._spool_errors.get(id(sink))
             now = sink.last_error
             if now and not before:
-                print(f"{sink.inner.name} unreachable ({now}); spooling to {sink.directory}", file=self.err)
+                print(f"{sink.inner.name} not accepting writes ({now}); spooling to {sink.directory}",
+                      file=self.err)
             elif before and not now:
                 print(f"{sink.inner.name} reachable again; spool delivered", file=self.err)
             self._spool_errors[id(sink)] = now
@@ -301,6 +303,10 @@ def _import_start(path: Path, start: str | None) -> int | None:
     return int(path.stat().st_mtime * 1e9) - span * 1_000_000_000
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.port and not args.from_file:
         raise UserError("give the serial PORT of the board (e.g. /dev/ttyUSB0) or --from-file FILE")
@@ -308,6 +314,8 @@ def run(args: argparse.Namespace) -> int:
     sinks, where = build_sinks(args, settings)
     logger = TelemetryLogger(sinks, echo=not args.quiet)
     print(where, file=sys.stderr)
+    # systemd stops services with SIGTERM: end like Ctrl-C, with the summary and the spool state.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.from_file:
             path = Path(args.from_file)
@@ -319,6 +327,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             follow_serial(args.port, args.baud, logger, count=args.count)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         logger.close()
         print(logger.stats.summary(), file=sys.stderr)
     return 0

@@ -60,9 +60,14 @@ class SqliteSink:
                          *(record.fields[name] for name in REQUIRED_FIELDS),
                          json.dumps(extra_fields), json.dumps(extra_tags)))
         placeholders = ", ".join("?" for _ in _INSERT_COLUMNS)
-        with self._lock, self._db:
-            self._db.executemany(
-                f"INSERT OR REPLACE INTO telemetry ({_QUOTED_COLUMNS}) VALUES ({placeholders})", rows)
+        from ltobms.sinks import SinkUnavailable
+
+        try:
+            with self._lock, self._db:
+                self._db.executemany(
+                    f"INSERT OR REPLACE INTO telemetry ({_QUOTED_COLUMNS}) VALUES ({placeholders})", rows)
+        except sqlite3.OperationalError as exc:  # disk full, file locked: report and keep logging
+            raise SinkUnavailable(f"{self.path}: {exc}") from None
 
     def records(self, measurement: str | None = None, serial_id: str | None = None,
                 since_ns: int | None = None, until_ns: int | None = None) -> list[Record]:
