@@ -56,3 +56,16 @@ def test_dashboard_references_only_logged_fields() -> None:
     assert used_fields == set(REQUIRED_FIELDS)  # and every field of the line is on the dashboard
     measurement_var = next(v for v in dashboard["templating"]["list"] if v["name"] == "measurement")
     assert measurement_var["query"].split(",") == list(MEASUREMENTS)
+
+
+def test_systemd_unit_runs_a_valid_log_command() -> None:
+    import shlex
+
+    from ltobms.cli import build_parser
+
+    unit = (DEPLOY / "ltobms-log.service").read_text()
+    exec_line = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    argv = shlex.split(exec_line.removeprefix("ExecStart="))
+    assert argv[0].endswith("/ltobms") and argv[1] == "log"
+    args = build_parser().parse_args(argv[1:])
+    assert args.command == "log" and args.port == "/dev/ttyUSB0" and args.baud == 9600
