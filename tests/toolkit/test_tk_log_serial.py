@@ -39,6 +39,18 @@ def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyp
         time.sleep(0.05)
 
 
+def wait_until_reading(proc: subprocess.Popen[str]) -> list[str]:
+    """Block until the logger has opened the port (pyserial drops input that arrived before)."""
+    seen = []
+    assert proc.stderr is not None
+    while True:
+        line = proc.stderr.readline()
+        assert line, f"logger ended early: {seen}"
+        seen.append(line)
+        if line.startswith("reading "):
+            return seen
+
+
 def test_cli_over_pty_stores_good_lines_and_counts_bad(tmp_path: Path) -> None:
     master, port = open_pty()
     db = tmp_path / "bms.sqlite"
@@ -47,7 +59,7 @@ def test_cli_over_pty_stores_good_lines_and_counts_bad(tmp_path: Path) -> None:
     proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
     try:
-        time.sleep(1.0)  # let the logger open and configure the port
+        early = wait_until_reading(proc)
         stream = (b"\xff\xfe\x00garbage\r\n" + board_line(0) + b"# DEBUG adc raw=1234\r\n"
                   + board_line(1)[:50] + b"\r\n"   # a line cut short by a reset
                   + board_line(1) + b"lto-bms,id=002a uptime=1i\r\n" + board_line(2))
@@ -55,6 +67,7 @@ def test_cli_over_pty_stores_good_lines_and_counts_bad(tmp_path: Path) -> None:
             os.write(master, stream[start: start + 7])
             time.sleep(0.002)
         out, err = proc.communicate(timeout=30)
+        err = "".join(early) + err
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -80,7 +93,7 @@ def test_serial_port_unplugged_and_back(tmp_path: Path) -> None:
     stop = threading.Event()
     worker = threading.Thread(target=follow_serial, args=(str(link), 9600, logger, stop, 4), daemon=True)
     worker.start()
-    time.sleep(0.5)
+    wait_for(lambda: "reading " in err.getvalue())
     os.write(master, board_line(0) + board_line(1) + board_line(2)[:40])  # unplugged mid-line
     wait_for(lambda: logger.stats.accepted == 2)
     os.close(master)
@@ -89,7 +102,6 @@ def test_serial_port_unplugged_and_back(tmp_path: Path) -> None:
     link.unlink()
     link.symlink_to(name)
     wait_for(lambda: "reconnected" in err.getvalue())
-    time.sleep(0.3)
     os.write(master, board_line(2)[40:] + board_line(3) + board_line(4))  # tail of the cut line first
     worker.join(timeout=20)
     stop.set()
@@ -115,7 +127,7 @@ def test_sigterm_ends_the_logger_with_a_summary(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "ltobms", "log", port, "--sqlite", str(db)], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.0)
+        wait_until_reading(proc)
         os.write(master, board_line(5))
         wait_for(lambda: db.exists() and SqliteSink(db).count() == 1)
         proc.send_signal(signal.SIGTERM)
