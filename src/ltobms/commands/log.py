@@ -132,8 +132,11 @@ class TelemetryLogger:
         self.stats = LineStats()
         self._spool_errors: dict[int, str | None] = {}
 
-    def accept(self, line: str, time_ns: int | None = None) -> Record | None:
-        """Validate one line; returns the stamped record (not yet written) or None."""
+    def accept(self, line: str, time_ns: int | None = None, stamp: bool = True) -> Record | None:
+        """Validate one line; returns the record (not yet written) or None.
+
+        A line's own timestamp is kept; otherwise it gets `time_ns` or the host clock (unless `stamp`
+        is False, for callers that derive timestamps themselves)."""
         if not line.strip():
             return None
         if is_comment(line):
@@ -147,7 +150,7 @@ class TelemetryLogger:
             print(f"rejected ({exc}): {line.strip()[:100]!r}", file=self.err)
             return None
         self.stats.accepted += 1
-        if record.time_ns is None:
+        if record.time_ns is None and stamp:
             record = record.stamped(self.clock() if time_ns is None else time_ns)
         return record
 
@@ -262,11 +265,11 @@ def import_lines(lines: Iterable[str], logger: TelemetryLogger, start_ns: int | 
     current_ns: int | None = None
     last_uptime: int | None = None
     for line in lines:
-        record = logger.accept(line, time_ns=0)
+        record = logger.accept(line, stamp=False)
         if record is None:
             continue
         uptime = int(record.fields["uptime"])
-        if record.time_ns == 0:  # no timestamp in the capture: derive it deterministically
+        if record.time_ns is None:  # no timestamp in the capture: derive it deterministically
             if current_ns is None:
                 current_ns = start_ns if start_ns is not None else time.time_ns()
             elif last_uptime is not None:
