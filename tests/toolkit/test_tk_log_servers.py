@@ -136,6 +136,7 @@ def test_replayed_batch_is_not_duplicated(influxdb1: ServerProcess, tmp_path: Pa
     lines = [r.to_line_protocol() for r in records if r is not None]
     (spool_dir / "spool.lp").write_text("".join(line + "\n" for line in lines))
     (spool_dir / "spool.offset").write_text("0\n")
+    logger.close()
     restarted = SpoolingSink(InfluxV1Sink(influxdb1.url, "bms"), spool_dir)
     assert restarted.flush() and restarted.delivered == 4
     assert [p["v_batt"] for p in influx1_points(influxdb1)] == [2500, 2501, 2502, 2503]

@@ -65,6 +65,9 @@ def test_spool_keeps_records_and_repairs_a_torn_append(tmp_path: Path) -> None:
     assert spool.pending == 2 and spool.last_error and "127.0.0.1:9" in spool.last_error
     with (tmp_path / "s" / "spool.lp").open("ab") as handle:
         handle.write(b"nai-bms,id=00ff uptime=120i,v_b")  # power cut in the middle of an append
+    with pytest.raises(UserError, match="in use by another logger"):
+        SpoolingSink(InfluxV1Sink("http://127.0.0.1:9", "db"), tmp_path / "s")
+    spool.close()
     again = SpoolingSink(InfluxV1Sink("http://127.0.0.1:9", "db", timeout=1), tmp_path / "s")
     assert again.pending == 2
     again.write([record(120, 3)])

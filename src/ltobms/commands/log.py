@@ -104,7 +104,9 @@ def build_sinks(args: argparse.Namespace, settings: dict[str, str]) -> tuple[lis
             inner = InfluxV2Sink(url, settings["INFLUXDB_TOKEN"], settings["INFLUXDB_ORG"],
                                  settings["INFLUXDB_BUCKET"])
             target = f"InfluxDB v2 {url} bucket {settings['INFLUXDB_BUCKET']}"
-        key = hashlib.sha256(target.encode()).hexdigest()[:12]
+        # One spool per destination and source: two loggers (two boards) never share a spool.
+        source = args.from_file or args.port or ""
+        key = hashlib.sha256(f"{target}|{source}".encode()).hexdigest()[:12]
         spool_dir = Path(args.spool) if args.spool else _state_dir() / f"spool-{key}"
         sinks.append(SpoolingSink(inner, spool_dir))
         where.append(f"{target} (spool {spool_dir})")

@@ -8,12 +8,15 @@ batch, which the server stores as the same points (same series + timestamp), so 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from ltobms.atomicfile import write_atomic
+from ltobms.errors import UserError
 from ltobms.telemetry import Record, TelemetryError, parse_line
 
 BATCH_LINES = 5000
@@ -36,9 +39,21 @@ class SpoolingSink:
         self.last_error: str | None = None
         self.delivered = 0
         self.corrupt = 0
+        self._lock_handle = self._lock()
         self._repair()
 
     # -- bookkeeping -------------------------------------------------------------------------------
+    def _lock(self) -> TextIO:
+        """One writer per spool: a second logger on the same spool would reorder and resend records."""
+        handle = (self.directory / "lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise UserError(f"spool {self.directory} is in use by another logger "
+                            "(give this one its own --spool DIR)") from None
+        return handle
+
     def _repair(self) -> None:
         """Drop a half-written last line (crash mid-append) and a stale offset."""
         if not self.data_path.exists():
@@ -125,3 +140,4 @@ class SpoolingSink:
 
     def close(self) -> None:
         self.inner.close()  # type: ignore[attr-defined]
+        self._lock_handle.close()

@@ -28,10 +28,13 @@ _INSERT_COLUMNS = ["measurement", "id", "time_ns", *REQUIRED_FIELDS, "extra_fiel
 _QUOTED_COLUMNS = ", ".join(f'"{c}"' for c in _INSERT_COLUMNS)
 
 
+STORE_FILENAME = "telemetry.sqlite"  # the store's name in any directory (the simulator's output too)
+
+
 def default_path() -> Path:
     """Where `ltobms log` stores data when nothing else is configured."""
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "ltobms" / "telemetry.sqlite"
+    return Path(base) / "ltobms" / STORE_FILENAME
 
 
 class SqliteSink:
