@@ -11,8 +11,7 @@ import pytest
 from tk_servers import ServerProcess, ensure_binary, free_port, http
 
 
-@pytest.fixture
-def influxdb1(tmp_path: Path) -> Iterator[ServerProcess]:
+def start_influxdb1(tmp_path: Path, auth: bool) -> ServerProcess:
     binary = ensure_binary("influxd", "influxdb")
     port, meta_port = free_port(), free_port()
     root = tmp_path / "influxdb"
@@ -30,6 +29,7 @@ bind-address = "127.0.0.1:{meta_port}"
   enabled = true
   bind-address = "127.0.0.1:{port}"
   log-enabled = false
+  auth-enabled = {"true" if auth else "false"}
 [monitor]
   store-enabled = false
 [continuous_queries]
@@ -38,8 +38,30 @@ bind-address = "127.0.0.1:{meta_port}"
     server = ServerProcess([binary, "run", "-config", str(conf)], f"http://127.0.0.1:{port}", "/ping",
                            tmp_path / "influxd.log")
     server.start()
-    status, body = http("POST", server.url + "/query?" + urlencode({"q": "CREATE DATABASE bms"}))
+    credentials = {}
+    if auth:
+        # With auth on and no users yet, InfluxDB accepts exactly this: creating the first admin.
+        query = "CREATE USER admin WITH PASSWORD 's3cret' WITH ALL PRIVILEGES"
+        status, body = http("POST", server.url + "/query?" + urlencode({"q": query}))
+        assert status == 200, body
+        credentials = {"u": "admin", "p": "s3cret"}
+    create = urlencode({"q": "CREATE DATABASE bms", **credentials})
+    status, body = http("POST", server.url + "/query?" + create)
     assert status == 200, body
+    return server
+
+
+@pytest.fixture
+def influxdb1(tmp_path: Path) -> Iterator[ServerProcess]:
+    server = start_influxdb1(tmp_path, auth=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def influxdb1_auth(tmp_path: Path) -> Iterator[ServerProcess]:
+    """InfluxDB 1.x with authentication: user admin, password s3cret."""
+    server = start_influxdb1(tmp_path, auth=True)
     yield server
     server.stop()
 

@@ -14,7 +14,7 @@ import pytest
 from tk_servers import ServerProcess, influx1_points, victoria_samples
 
 from ltobms.commands.log import TelemetryLogger
-from ltobms.sinks import InfluxV1Sink, InfluxV2Sink, SpoolingSink
+from ltobms.sinks import InfluxV1Sink, InfluxV2Sink, SinkUnavailable, SpoolingSink
 
 pytestmark = [pytest.mark.server, pytest.mark.xdist_group("servers")]
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +140,20 @@ def test_replayed_batch_is_not_duplicated(influxdb1: ServerProcess, tmp_path: Pa
     restarted = SpoolingSink(InfluxV1Sink(influxdb1.url, "bms"), spool_dir)
     assert restarted.flush() and restarted.delivered == 4
     assert [p["v_batt"] for p in influx1_points(influxdb1)] == [2500, 2501, 2502, 2503]
+
+
+def test_v1_with_authentication(influxdb1_auth: ServerProcess, tmp_path: Path) -> None:
+    clock = Clock()
+    wrong = InfluxV1Sink(influxdb1_auth.url, "bms", "admin", "wrong")
+    record = TelemetryLogger([], out=io.StringIO(), err=io.StringIO(), clock=clock).accept(board_line(0))
+    assert record is not None
+    with pytest.raises(SinkUnavailable, match="HTTP 401"):
+        wrong.write([record])
+    (tmp_path / ".env").write_text(f"INFLUXDB_URL={influxdb1_auth.url}\nINFLUXDB_DATABASE=bms\n"
+                                   "INFLUXDB_USER=admin\nINFLUXDB_PASSWORD=s3cret\n")
+    capture = tmp_path / "capture.log"
+    capture.write_text(f"{board_line(1)} {clock()}\n")
+    proc = run_log(tmp_path, "--from-file", str(capture), "--spool", str(tmp_path / "spool"))
+    assert proc.returncode == 0, proc.stderr
+    points = influx1_points(influxdb1_auth, credentials={"u": "admin", "p": "s3cret"})
+    assert [p["v_batt"] for p in points] == [2501]

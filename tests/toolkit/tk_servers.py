@@ -84,8 +84,10 @@ class ServerProcess:
         self.proc = None
 
 
-def influx1_points(server: ServerProcess, measurement: str = "lto-bms") -> list[dict[str, object]]:
-    query = urllib.parse.urlencode({"db": "bms", "epoch": "ns", "q": f'SELECT * FROM "{measurement}"'})
+def influx1_points(server: ServerProcess, measurement: str = "lto-bms",
+                   credentials: dict[str, str] | None = None) -> list[dict[str, object]]:
+    query = urllib.parse.urlencode({"db": "bms", "epoch": "ns", "q": f'SELECT * FROM "{measurement}"',
+                                    **(credentials or {})})
     status, body = http("GET", server.url + "/query?" + query)
     assert status == 200, body
     result = json.loads(body)["results"][0]
