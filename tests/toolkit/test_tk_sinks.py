@@ -124,3 +124,24 @@ def test_from_file_import_is_idempotent_and_uptime_spaced(tmp_path: Path) -> Non
     times = [r.time_ns for r in SqliteSink(db).records()]
     base = 1772323200 * 10**9
     assert times == [base, base + 60 * 10**9, base + 120 * 10**9]
+
+
+def test_spool_retries_with_backoff_while_idle(tmp_path: Path) -> None:
+    now = [0.0]
+    inner = InfluxV1Sink("http://127.0.0.1:9", "db", timeout=1)
+    spool = SpoolingSink(inner, tmp_path / "s", retry_interval_s=5, max_retry_interval_s=20,
+                         clock=lambda: now[0])
+    spool.write([record(0, 1)])  # fails at t=0: next try at 5, then 10 later, then 20, capped at 20
+    attempts = []
+    original = inner.write
+
+    def counting(records):  # type: ignore[no-untyped-def]
+        attempts.append(now[0])
+        return original(records)
+
+    inner.write = counting  # type: ignore[method-assign]
+    for step in range(0, 80):
+        now[0] = float(step)
+        spool.tick()
+    assert attempts == [5.0, 15.0, 35.0, 55.0, 75.0]
+    assert spool.pending == 1

@@ -26,7 +26,8 @@ class SpoolingSink:
     """Wrap a network sink: `write()` never loses records; `flush()` delivers what is pending."""
 
     def __init__(self, inner: object, directory: str | os.PathLike[str],
-                 retry_interval_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 retry_interval_s: float = 5.0, max_retry_interval_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.inner = inner
         self.name = f"{getattr(inner, 'name', 'sink')} (spooled)"
         self.directory = Path(directory)
@@ -34,6 +35,8 @@ class SpoolingSink:
         self.data_path = self.directory / "spool.lp"
         self.offset_path = self.directory / "spool.offset"
         self.retry_interval_s = retry_interval_s
+        self.max_retry_interval_s = max_retry_interval_s
+        self._interval = retry_interval_s
         self._clock = clock
         self._next_try = 0.0
         self.last_error: str | None = None
@@ -125,12 +128,15 @@ class SpoolingSink:
                     self.inner.write(records)  # type: ignore[attr-defined]
                 except SinkUnavailable as exc:
                     self.last_error = str(exc)
-                    self._next_try = self._clock() + self.retry_interval_s
+                    # Back off while the server stays away: each failed try may block for a timeout.
+                    self._next_try = self._clock() + self._interval
+                    self._interval = min(self._interval * 2, self.max_retry_interval_s)
                     return False
                 offset += sum(len(raw) for raw in lines)
                 self._set_offset(offset)
                 self.delivered += len(records)
         self.last_error = None
+        self._interval = self.retry_interval_s
         if offset and offset == self.data_path.stat().st_size:
             # Everything delivered: start a fresh spool so it never grows without bound.
             with self.data_path.open("r+b") as handle:
