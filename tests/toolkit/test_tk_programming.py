@@ -182,6 +182,13 @@ def test_no_device_answering(fused_elf: Path) -> None:
         factory_for(backend)("/dev/ttyUSB0", 115200).open()
 
 
+def test_locked_device_says_how_to_unlock() -> None:
+    from pymcuprog.pymcuprog_errors import PymcuprogDeviceLockedError
+    backend = FakeBackend(fail_session=PymcuprogDeviceLockedError("Device is locked"))
+    with pytest.raises(ProgrammingError, match="is locked; .*--chip-erase-locked-device"):
+        factory_for(backend)("/dev/ttyUSB0", 115200).open()
+
+
 def test_verify_mismatch(fused_elf: Path) -> None:
     backend = FakeBackend(corrupt="eeprom")
     with factory_for(backend)("/dev/ttyUSB0", 115200) as programmer, \

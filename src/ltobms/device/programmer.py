@@ -79,6 +79,10 @@ class Programmer:
             _close_quietly(backend)
             if isinstance(exc, OSError) or type(exc).__name__ == "SerialException":
                 raise ProgrammingError(f"cannot open serial port {self.port}: {exc}") from None
+            if "Locked" in type(exc).__name__:
+                raise ProgrammingError(
+                    f"the device on {self.port} is locked; unlocking erases it completely: pymcuprog erase "
+                    f"-t uart -u {self.port} -d {DEVICE} --chip-erase-locked-device") from None
             raise ProgrammingError(
                 f"no UPDI device answered on {self.port} at {self.baud} baud ({exc}); check power, "
                 "wiring and the 1 kOhm resistor between RX and TX") from None
