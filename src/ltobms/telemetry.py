@@ -218,6 +218,40 @@ def now_ns() -> int:
     return time.time_ns()
 
 
+LOG_PERIOD_S = 60  # the firmware prints one line a minute
+
+
+class UptimeClock:
+    """Timestamps for captured lines that carry none, spaced by the board's `uptime` field.
+
+    A line's own timestamp is kept and re-anchors the clock; a reboot (uptime going back) counts as
+    one log period. Deterministic, so importing the same capture twice gives the same points.
+    """
+
+    def __init__(self, start_ns: int) -> None:
+        self.start_ns = start_ns
+        self.current_ns: int | None = None
+        self.last_uptime: int | None = None
+
+    def stamp(self, record: Record) -> Record:
+        uptime = int(record.fields["uptime"])
+        if record.time_ns is not None:
+            self.current_ns = record.time_ns
+        elif self.current_ns is None:
+            self.current_ns = self.start_ns
+        else:
+            self.current_ns += uptime_step_s(self.last_uptime, uptime) * 1_000_000_000
+        self.last_uptime = uptime
+        return record if record.time_ns is not None else record.stamped(self.current_ns)
+
+
+def uptime_step_s(before: int | None, after: int) -> int:
+    """Seconds between two log lines by their uptime fields (a reboot resets uptime)."""
+    if before is None:
+        return 0
+    return after - before if after > before else LOG_PERIOD_S
+
+
 @dataclass
 class LineStats:
     """What a stream of lines contained: stored records, rejected lines (with reasons), comments."""

@@ -97,3 +97,11 @@ def test_plot_from_capture_file(tmp_path: Path) -> None:
     assert (tmp_path / "lto-bms-0009.png").stat().st_size > 5000
     assert cli.main(["plot", str(capture), "-o", str(tmp_path), "--id", "0010"]) == 2
     assert cli.main(["plot", str(tmp_path / "missing.sqlite")]) == 2
+
+
+def test_plot_raw_capture_without_timestamps(tmp_path: Path) -> None:
+    capture = tmp_path / "raw.log"
+    capture.write_text("".join(LINE.format(id=board, u=60 * i, s="BMS_STATE_IDLE") + "\r\n"
+                               for i in range(6) for board in ("0001", "0002")))
+    assert cli.main(["plot", str(capture), "-o", str(tmp_path / "png")]) == 0
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["lto-bms-0001.png", "lto-bms-0002.png"]

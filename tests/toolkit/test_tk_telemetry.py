@@ -96,3 +96,16 @@ def test_unsigned_and_escaped_values() -> None:
     rec = telemetry.parse_line(LINE + r',count=7u,note="say \"hi\"",path="a\\b"')
     assert rec.fields["count"] == 7 and rec.fields["note"] == 'say "hi"' and rec.fields["path"] == "a\\b"
     assert telemetry.parse_line(rec.stamped(1).to_line_protocol()).fields == rec.fields
+
+
+def test_uptime_clock_spaces_lines_and_survives_reboots() -> None:
+    clock = telemetry.UptimeClock(1_000)
+    uptimes = [100, 160, 220, 5, 65]  # the board rebooted before the 4th line
+    stamps = [clock.stamp(telemetry.parse_line(LINE.replace("uptime=3261420i", f"uptime={u}i"))).time_ns
+              for u in uptimes]
+    s = 1_000_000_000
+    assert stamps == [1_000, 1_000 + 60 * s, 1_000 + 120 * s, 1_000 + 180 * s, 1_000 + 240 * s]
+    own = telemetry.parse_line(LINE.replace("uptime=3261420i", "uptime=125i") + " 777")
+    assert clock.stamp(own).time_ns == 777  # a line's own timestamp wins and re-anchors
+    nxt = telemetry.parse_line(LINE.replace("uptime=3261420i", "uptime=185i"))
+    assert clock.stamp(nxt).time_ns == 777 + 60 * s

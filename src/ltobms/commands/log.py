@@ -24,7 +24,16 @@ from typing import Any, TextIO
 from ltobms.errors import UserError
 from ltobms.sinks import InfluxV1Sink, InfluxV2Sink, SinkUnavailable, SpoolingSink, SqliteSink
 from ltobms.sinks.sqlite import default_path as default_sqlite_path
-from ltobms.telemetry import LineAssembler, LineStats, Record, TelemetryError, is_comment, parse_line
+from ltobms.telemetry import (
+    LineAssembler,
+    LineStats,
+    Record,
+    TelemetryError,
+    UptimeClock,
+    is_comment,
+    parse_line,
+    uptime_step_s,
+)
 
 NAME = "log"
 HELP = "log the board's UART lines (9600 baud) to SQLite (default) or InfluxDB, with store and forward"
@@ -263,25 +272,13 @@ def _close_quietly(conn: Any) -> None:
 
 def import_lines(lines: Iterable[str], logger: TelemetryLogger, start_ns: int | None) -> None:
     """Captured lines: a line's own timestamp wins; otherwise time follows the uptime field from start."""
+    clock = UptimeClock(start_ns if start_ns is not None else time.time_ns())
     batch: list[Record] = []
-    current_ns: int | None = None
-    last_uptime: int | None = None
     for line in lines:
         record = logger.accept(line, stamp=False)
         if record is None:
             continue
-        uptime = int(record.fields["uptime"])
-        if record.time_ns is None:  # no timestamp in the capture: derive it deterministically
-            if current_ns is None:
-                current_ns = start_ns if start_ns is not None else time.time_ns()
-            elif last_uptime is not None:
-                step = uptime - last_uptime if uptime > last_uptime else 60  # a reboot resets uptime
-                current_ns += step * 1_000_000_000
-            record = record.stamped(current_ns)
-        else:
-            current_ns = record.time_ns
-        last_uptime = uptime
-        batch.append(record)
+        batch.append(clock.stamp(record))
         if len(batch) >= IMPORT_BATCH:
             logger.store(batch)
             batch = []
@@ -295,16 +292,15 @@ def _import_start(path: Path, start: str | None) -> int | None:
         except ValueError:
             raise UserError(f"--start={start!r} is not an ISO time like 2026-01-31T12:00:00+00:00") from None
     # Without --start: the file was last written when its last line arrived; walk back by uptime.
-    uptimes = []
+    span, last = 0, None
     with path.open(errors="replace") as handle:
         for line in handle:
             try:
-                uptimes.append(int(parse_line(line).fields["uptime"]))
+                uptime = int(parse_line(line).fields["uptime"])
             except TelemetryError:
                 continue
-    span = 0
-    for before, after in zip(uptimes, uptimes[1:], strict=False):
-        span += after - before if after > before else 60
+            span += uptime_step_s(last, uptime)
+            last = uptime
     return int(path.stat().st_mtime * 1e9) - span * 1_000_000_000
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ltobms.errors import UserError
 from ltobms.sinks.sqlite import SqliteSink
 from ltobms.sinks.sqlite import default_path as default_sqlite_path
-from ltobms.telemetry import LineStats, Record, parse_lines
+from ltobms.telemetry import LineStats, Record, UptimeClock, parse_lines
 
 NAME = "plot"
 HELP = "plot logged telemetry (a captured log file or the SQLite store) to PNG, one file per board"
@@ -40,10 +40,13 @@ def load_records(source: Path) -> list[Record]:
             raise UserError(f"{source} is not an ltobms SQLite store: {exc}") from None
     stats = LineStats()
     with source.open(errors="replace") as handle:
-        records = [r for r in parse_lines(handle, stats) if r.time_ns is not None]
+        # A raw capture (no timestamps) is plotted on the board's own uptime axis.
+        clocks: dict[tuple[str, str], UptimeClock] = {}
+        records = [clocks.setdefault((r.measurement, r.tags["id"]), UptimeClock(0)).stamp(r)
+                   for r in parse_lines(handle, stats)]
     if stats.rejected:
         print(f"{source}: {stats.rejected} malformed lines skipped")
-    return sorted(records, key=lambda r: r.time_ns or 0)
+    return records
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if args.serial_id:
         records = [r for r in records if r.tags.get("id", "").lower() == args.serial_id.lower()]
     if not records:
-        raise UserError(f"{source} holds no timestamped records" + (f" for id={args.serial_id}"
-                                                                     if args.serial_id else ""))
+        raise UserError(f"{source} holds no log records" + (f" for id={args.serial_id}"
+                                                              if args.serial_id else ""))
     boards: dict[tuple[str, str], list[Record]] = {}
     for record in records:
         boards.setdefault((record.measurement, record.tags["id"]), []).append(record)
