@@ -1,0 +1,147 @@
+#include "measure.h"
+
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <avr/sleep.h>
+#include <stdbool.h>
+
+#include "board.h"
+
+/* Reference factor: 1 for 1.024 V (LTO), 2 for 2.048 V (Na-ion). */
+#define VREF_FACTOR (BOARD_VREF_MV / 1024u)
+#if BOARD_VREF_MV == 1024u
+#define ADC_REFSEL_CELL ADC_REFSEL_1024MV_gc
+#else
+#define ADC_REFSEL_CELL ADC_REFSEL_2048MV_gc
+#endif
+
+/* ADC clock 1.25 MHz / 2 = 625 kHz. TIMEBASE = CLK_PER cycles per microsecond, rounded up. */
+#define ADC_TIMEBASE ((uint8_t)(((F_CPU_HZ + 999999UL) / 1000000UL) << ADC_TIMEBASE_gp))
+/* Sampling: >= 32 us for the temperature sensor (20 ADC clocks at 625 kHz); the same keeps the
+ * 1 MOhm dividers' sampling error small. */
+#define ADC_SAMPDUR_CLOCKS 20u
+#define VOLTAGE_SAMPLES ADC_SAMPNUM_ACC16_gc  /* 16 samples: voltage resolution 47 uV (LTO) */
+#define CURRENT_SAMPLES ADC_SAMPNUM_ACC64_gc  /* 64 samples: <= 5 uA per count at gain 16 (LTO) */
+#define CURRENT_SAMPLE_COUNT 64L
+/* Auto-gain keeps the expected signal under 3/4 of the differential full scale (2048 counts). */
+#define GAIN_HEADROOM_COUNTS 1536
+
+static volatile bool conversion_done;
+
+ISR(ADC0_RESRDY_vect)
+{
+    ADC0.INTCTRL = 0;
+    conversion_done = true;
+}
+
+void measure_init(void)
+{
+    ADC0.CTRLB = ADC_PRESC_DIV2_gc;
+    ADC0.CTRLE = ADC_SAMPDUR_CLOCKS;
+}
+
+/* One conversion (or burst) with the CPU in IDLE until the result is ready. Interrupts stay on. */
+static int32_t convert(uint8_t muxpos, uint8_t muxneg, uint8_t command, uint8_t sampnum)
+{
+    ADC0.MUXPOS = muxpos;
+    ADC0.MUXNEG = muxneg;
+    ADC0.CTRLF = sampnum;
+    conversion_done = false;
+    ADC0.INTFLAGS = ADC_RESRDY_bm;
+    ADC0.INTCTRL = ADC_RESRDY_bm;
+    ADC0.COMMAND = command | ADC_START_IMMEDIATE_gc;
+    set_sleep_mode(SLEEP_MODE_IDLE);
+    for (;;) {
+        cli();
+        if (conversion_done) {
+            break;
+        }
+        sleep_enable();
+        sei();
+        sleep_cpu(); /* the instruction after SEI runs before any interrupt: no lost wake-up */
+        sleep_disable();
+    }
+    sei();
+    return (int32_t)ADC0.RESULT;
+}
+
+static int32_t differential_single(uint8_t gain_gc)
+{
+    ADC0.PGACTRL = gain_gc | ADC_PGABIASSEL_1X_gc | ADC_ADCPGASAMPDUR_15CLK_gc | ADC_PGAEN_bm;
+    int32_t raw = convert(ADC_VIA_PGA_gc | ADC_MUXPOS_AIN7_gc, ADC_VIA_PGA_gc | ADC_MUXNEG_AIN6_gc,
+                          ADC_DIFF_bm | ADC_MODE_SINGLE_12BIT_gc, ADC_SAMPNUM_NONE_gc);
+    return (int16_t)(uint16_t)raw; /* 12-bit two's complement, sign-extended in the low 16 bits */
+}
+
+static uint32_t divider_voltage_uv(uint8_t ain)
+{
+    /* 16-sample sum of 12-bit codes; at the cell (x3 divider):
+     * uV = sum * 3 * Vref_uV / (4096 * 16) = sum * 375/8 * VREF_FACTOR. */
+    uint32_t sum = (uint32_t)convert(ADC_VIA_ADC_gc | ain, ADC_MUXNEG_GND_gc, ADC_MODE_BURST_gc, VOLTAGE_SAMPLES);
+    return (sum * 375UL * VREF_FACTOR + 4UL) / 8UL;
+}
+
+static uint16_t uv_to_mv(uint32_t uv)
+{
+    return (uint16_t)((uv + 500UL) / 1000UL);
+}
+
+static int16_t die_temperature_k(void)
+{
+    /* Datasheet procedure: 1.024 V reference, 12-bit single-ended, top 10 bits, signature-row
+     * offset (signed) and gain (unsigned, /256). */
+    int32_t raw = convert(ADC_MUXPOS_TEMPSENSE_gc, ADC_MUXNEG_GND_gc, ADC_MODE_SINGLE_12BIT_gc,
+                          ADC_SAMPNUM_NONE_gc);
+    int8_t offset = (int8_t)SIGROW.TEMPSENSE1;
+    uint8_t gain = SIGROW.TEMPSENSE0;
+    int32_t t = ((int32_t)(raw >> 2) - offset) * gain;
+    return (int16_t)((t + 0x80) >> 8);
+}
+
+/* Largest PGA gain that keeps the signal seen at gain 1 inside the headroom. */
+static uint8_t choose_gain_shift(int16_t counts_at_gain1)
+{
+    int16_t magnitude = counts_at_gain1 < 0 ? (int16_t)-counts_at_gain1 : counts_at_gain1;
+    uint8_t shift = 4;
+    while (shift > 0 && ((int32_t)magnitude << shift) > GAIN_HEADROOM_COUNTS) {
+        shift--;
+    }
+    return shift;
+}
+
+static int32_t round_div(int32_t numerator, int32_t denominator)
+{
+    int32_t half = denominator / 2;
+    return numerator >= 0 ? (numerator + half) / denominator : (numerator - half) / denominator;
+}
+
+void measure_run(struct measurement *m)
+{
+    ADC0.CTRLA = ADC_ENABLE_bm;
+
+    ADC0.CTRLC = ADC_REFSEL_1024MV_gc | ADC_TIMEBASE;
+    m->die_temp_k = die_temperature_k();
+
+    ADC0.CTRLC = ADC_REFSEL_CELL | ADC_TIMEBASE;
+    m->v_batt_uv = divider_voltage_uv(ADC_MUXPOS_AIN2_gc);
+    m->v_batt_mv = uv_to_mv(m->v_batt_uv);
+    m->v_load_mv = uv_to_mv(divider_voltage_uv(ADC_MUXPOS_AIN3_gc));
+
+    /* Current: a quick gain-1 look picks the gain; then the offset (both PGA inputs on the same
+     * node) and the signal are each accumulated at that gain, and the offset is subtracted. Small
+     * currents are therefore kept, not discarded as noise. */
+    uint8_t shift = choose_gain_shift((int16_t)differential_single(ADC_GAIN_1X_gc));
+    uint8_t gain_gc = (uint8_t)(shift << ADC_GAIN_gp);
+    ADC0.PGACTRL = gain_gc | ADC_PGABIASSEL_1X_gc | ADC_ADCPGASAMPDUR_15CLK_gc | ADC_PGAEN_bm;
+    int32_t offset = convert(ADC_VIA_PGA_gc | ADC_MUXPOS_AIN6_gc, ADC_VIA_PGA_gc | ADC_MUXNEG_AIN6_gc,
+                             ADC_DIFF_bm | ADC_MODE_BURST_gc, CURRENT_SAMPLES);
+    int32_t signal = convert(ADC_VIA_PGA_gc | ADC_MUXPOS_AIN7_gc, ADC_VIA_PGA_gc | ADC_MUXNEG_AIN6_gc,
+                             ADC_DIFF_bm | ADC_MODE_BURST_gc, CURRENT_SAMPLES);
+    /* uA = counts * Vref_uV / (2048 * gain * 64) / 0.1 Ohm = counts * 625 * VREF_FACTOR / (8 * gain). */
+    m->current_ua = round_div((signal - offset) * (625L * VREF_FACTOR), 8L << shift);
+    m->offset_counts = offset;
+    m->gain = (uint8_t)(1u << shift);
+
+    ADC0.PGACTRL = 0;
+    ADC0.CTRLA = 0; /* ADC and PGA off between measurements */
+}
