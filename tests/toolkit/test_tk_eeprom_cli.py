@@ -91,3 +91,17 @@ def test_failed_write_keeps_previous_file(tmp_path: Path) -> None:
     target.write_bytes(b"previous")
     assert run_cli("--sn", "1", "--ovlo-cutoff", "9999", "-f", str(target)) == 2
     assert target.read_bytes() == b"previous"
+
+
+def test_pymcuprog_reads_the_hex_as_eeprom(tmp_path: Path) -> None:
+    """pymcuprog's own hex reader (what `pymcuprog write -f` uses) maps the file to the EEPROM."""
+    from pymcuprog.deviceinfo import deviceinfo
+    from pymcuprog.hexfileutils import read_memories_from_hex
+
+    target = tmp_path / "eeprom.hex"
+    assert run_cli("--sn", "513", "--hex", str(target)) == 0
+    memory_info = deviceinfo.DeviceMemoryInfo(deviceinfo.getdeviceinfo("attiny824"))
+    segments = read_memories_from_hex(str(target), memory_info)
+    assert len(segments) == 1
+    assert segments[0].memory_info["name"] == "eeprom" and segments[0].offset == 0
+    assert config.decode(bytes(segments[0].data)).config.serial_number == 513
