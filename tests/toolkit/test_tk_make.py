@@ -31,5 +31,7 @@ def test_make_eeprom_sn_to(root: Path) -> None:
 
 @pytest.mark.parametrize("target", ["eeprom"])
 def test_make_eeprom_without_sn_refuses(root: Path, target: str) -> None:
-    proc = subprocess.run(["make", "--no-print-directory", target], cwd=root, capture_output=True, text=True)
+    # -o: never re-run `make setup` from a test, even when pyproject.toml is newer than the venv stamp.
+    proc = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.setup-done", target], cwd=root,
+                          capture_output=True, text=True)
     assert proc.returncode != 0 and "needs SN=" in proc.stdout
