@@ -36,8 +36,8 @@
 #define BOARD_PIN_ADC_BATT 2   /* PA2 / AIN2, V_batt / 3 */
 #define BOARD_PIN_ADC_LOAD 3   /* PA3 / AIN3, V_load / 3 */
 #define BOARD_PIN_CUTOFF 4     /* PA4 */
-#define BOARD_PIN_ADC_LN 6     /* PA6 / AIN6, shunt pack side */
-#define BOARD_PIN_ADC_LP 7     /* PA7 / AIN7, shunt load side */
+#define BOARD_PIN_ADC_LN 6     /* PA6 / AIN6, shunt end towards the load */
+#define BOARD_PIN_ADC_LP 7     /* PA7 / AIN7, shunt end towards the pack (LP - LN > 0 = discharge) */
 
 #if defined(BOARD_revC)
 /* rev C: CUTOFF driven high = connected; 3V3 enable on PA5 (low = on). */
