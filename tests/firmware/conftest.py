@@ -1,0 +1,11 @@
+"""Fixtures for the firmware proofs: images built once per session (per xdist worker)."""
+
+from __future__ import annotations
+
+import pytest
+from fw_images import ImageBuilder
+
+
+@pytest.fixture(scope="session")
+def images(tmp_path_factory: pytest.TempPathFactory) -> ImageBuilder:
+    return ImageBuilder(tmp_path_factory.mktemp("firmware-build"))
