@@ -7,6 +7,7 @@ one-line ProgrammingError. The pymcuprog backend is injectable so the command fl
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +31,8 @@ def _hex(data: bytes) -> str:
 def _pymcuprog_backend() -> Any:
     from pymcuprog.backend import Backend
 
-    # pymcuprog logs each UPDI step at INFO; the user wants one line per action from us.
-    logging.getLogger("pymcuprog").setLevel(logging.WARNING)
+    # pymcuprog logs each UPDI step and its own view of failures; we report every outcome in one line.
+    logging.getLogger("pymcuprog").setLevel(logging.CRITICAL)
     return Backend()
 
 
@@ -101,7 +102,14 @@ class Programmer:
 
     def signature(self) -> bytes:
         """Signature bytes in datasheet order (pymcuprog returns them least significant first)."""
-        raw = self._call("read signature", self.backend.read_device_id)
+        try:
+            raw = self._call("read signature", self.backend.read_device_id)
+        except ProgrammingError as exc:
+            # pymcuprog's serialUPDI driver checks the ID itself; report it in the same words as ours.
+            found = re.search(r"read out '([0-9A-Fa-f]{6})'", str(exc))
+            if found:
+                return bytes.fromhex(found.group(1))
+            raise
         return bytes(reversed(bytes(raw)))
 
     def _call(self, what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
