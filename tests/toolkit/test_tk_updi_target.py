@@ -94,3 +94,17 @@ def test_manufacture_two_boards(fused_elf: Path, tmp_path: Path) -> None:
     assert [config.decode(bytes(b.eeprom)).config.serial_number for b in boards] == [100, 101]
     assert all(b.fuses[5] == 0xF6 for b in boards)
     assert manufacture.next_serial_from_record(record) == 102
+
+
+def test_eeprom_write_from_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    with UpdiTarget() as target:
+        proc = subprocess.run([sys.executable, "-m", "ltobms", "eeprom", "--sn", "9", "--chemistry", "NAION",
+                               "--write", "--port", target.port], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert f"connected: ATtiny824 (1E 93 29) on {target.port}" in proc.stdout
+        assert "eeprom: 32 bytes written and verified" in proc.stdout
+        stored = config.decode(bytes(target.eeprom))
+        assert stored.valid and stored.config.serial_number == 9 and stored.config.ovlo_cutoff == 3900
