@@ -108,3 +108,10 @@ def test_eeprom_write_from_the_command_line() -> None:
         assert "eeprom: 32 bytes written and verified" in proc.stdout
         stored = config.decode(bytes(target.eeprom))
         assert stored.valid and stored.config.serial_number == 9 and stored.config.ovlo_cutoff == 3900
+
+
+def test_locked_chip_gets_the_unlock_hint(fused_elf: Path) -> None:
+    with UpdiTarget(locked=True) as target:
+        with pytest.raises(ProgrammingError, match="is locked; unlocking erases it completely"):
+            flash.run(parse(flash, str(fused_elf), "--port", target.port), programmer_factory=programmer)
+        assert target.commands == []

@@ -31,8 +31,10 @@ class Stopped(Exception):
 
 
 class UpdiTarget:
-    def __init__(self, signature: bytes = bytes([0x1E, 0x93, 0x29]), flash_stuck_bits: int = 0) -> None:
+    def __init__(self, signature: bytes = bytes([0x1E, 0x93, 0x29]), flash_stuck_bits: int = 0,
+                 locked: bool = False) -> None:
         self.signature = signature
+        self.locked = locked  # lock bits set: NVM programming mode is refused until a chip erase
         self.flash = bytearray(b"\xff" * FLASH_SIZE)
         self.eeprom = bytearray(b"\xff" * EEPROM_SIZE)
         self.fuses = bytearray(b"\x00" * 9)
@@ -152,8 +154,8 @@ class UpdiTarget:
             self.repeat = 0
 
     def _ldcs(self, address: int) -> int:
-        if address == 0x0B:  # ASI_SYS_STATUS: LOCKSTATUS bit 0 clear (unlocked), NVMPROG bit 3
-            return (1 << 3) if self.prog_mode else 0
+        if address == 0x0B:  # ASI_SYS_STATUS: LOCKSTATUS bit 0, NVMPROG bit 3
+            return (1 << 3 if self.prog_mode else 0) | (1 if self.locked else 0)
         return self.cs.get(address, 0)
 
     def _stcs(self, address: int, value: int) -> None:
@@ -162,7 +164,7 @@ class UpdiTarget:
                 self.in_reset = True
             elif self.in_reset:
                 self.in_reset = False
-                if KEY_NVMPROG in self.keys:
+                if KEY_NVMPROG in self.keys and not self.locked:
                     self.prog_mode = True
             return
         if address == 0x03 and value & (1 << 2):  # CTRLB.UPDIDIS: leave, drop keys
