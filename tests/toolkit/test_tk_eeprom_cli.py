@@ -105,3 +105,11 @@ def test_pymcuprog_reads_the_hex_as_eeprom(tmp_path: Path) -> None:
     assert len(segments) == 1
     assert segments[0].memory_info["name"] == "eeprom" and segments[0].offset == 0
     assert config.decode(bytes(segments[0].data)).config.serial_number == 513
+
+
+def test_tools_eeprom_runs_on_the_standard_library_alone() -> None:
+    # -S: no site-packages at all, as with a bare system Python and a fresh checkout.
+    out = subprocess.run([sys.executable, "-S", "eeprom.py", "--sn", "7", "--temp-offset", "5"],
+                         cwd=ROOT / "tools", capture_output=True, text=True, check=True)
+    assert bytes.fromhex(out.stdout.strip()) == config.encode(
+        config.defaults("LTO").with_changes(serial_number=7, temp_offset=5))

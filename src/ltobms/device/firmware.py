@@ -1,14 +1,13 @@
-"""What a firmware file holds for programming: flash bytes and the fuse values from `.fuse`."""
+"""What a firmware file holds for programming: flash bytes and the fuse values from `.fuse`.
+
+pyelftools and intelhex are imported where used, so the CLI (and `tools/eeprom.py`) starts with
+the standard library alone."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-from intelhex import IntelHex
 
 from ltobms.errors import UserError
 
@@ -31,6 +30,9 @@ class Firmware:
 
 
 def _read_elf(path: Path) -> Firmware:
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
     with path.open("rb") as handle:
         try:
             elf = ELFFile(handle)
@@ -57,6 +59,8 @@ def _read_elf(path: Path) -> Firmware:
 
 
 def _read_hex(path: Path) -> Firmware:
+    from intelhex import IntelHex
+
     hexfile = IntelHex()
     try:
         hexfile.loadhex(str(path))

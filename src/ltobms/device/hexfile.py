@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from intelhex import HexRecordError, IntelHex
-
 from ltobms.config import EEPROM_HEX_ADDRESS, EEPROM_SIZE
 from ltobms.errors import UserError
 
@@ -48,6 +46,8 @@ def read_eeprom_file(path: str | os.PathLike[str]) -> bytes:
         raise UserError(f"cannot read {file}: {exc.strerror}") from None
     if not looks_like_hex(raw):
         return raw
+    from intelhex import HexRecordError, IntelHex  # only reading needs it; writing is done here
+
     hexfile = IntelHex()
     try:
         hexfile.loadhex(str(file))
