@@ -9,34 +9,11 @@ instead of duplicating.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
-
-from ltobms.telemetry import Record
-
-
-class SinkUnavailable(Exception):
-    """The destination did not accept the records this time (network, server down, HTTP error)."""
-
-
-class Sink(Protocol):
-    name: str
-
-    def write(self, records: Sequence[Record]) -> None: ...
-
-    def close(self) -> None: ...
-
-
-def require_stamped(records: Sequence[Record]) -> None:
-    for record in records:
-        if record.time_ns is None:
-            raise ValueError("records must carry a timestamp (Record.stamped) before they are stored")
-
-
-from ltobms.sinks.influx_v1 import InfluxV1Sink  # noqa: E402
-from ltobms.sinks.influx_v2 import InfluxV2Sink  # noqa: E402
-from ltobms.sinks.spool import SpoolingSink  # noqa: E402
-from ltobms.sinks.sqlite import SqliteSink  # noqa: E402
+from ltobms.sinks.base import Sink, SinkUnavailable, require_stamped
+from ltobms.sinks.influx_v1 import InfluxV1Sink
+from ltobms.sinks.influx_v2 import InfluxV2Sink
+from ltobms.sinks.spool import SpoolingSink
+from ltobms.sinks.sqlite import SqliteSink
 
 __all__ = ["InfluxV1Sink", "InfluxV2Sink", "Sink", "SinkUnavailable", "SpoolingSink", "SqliteSink",
            "require_stamped"]

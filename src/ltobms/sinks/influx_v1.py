@@ -8,6 +8,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 
+from ltobms.sinks.base import SinkUnavailable, require_stamped
 from ltobms.telemetry import Record
 
 
@@ -25,8 +26,6 @@ class InfluxV1Sink:
             self._auth = f"Basic {token}"
 
     def write(self, records: Sequence[Record]) -> None:
-        from ltobms.sinks import SinkUnavailable, require_stamped
-
         if not records:
             return
         require_stamped(records)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ltobms.sinks.base import SinkUnavailable, require_stamped
 from ltobms.telemetry import Record
 
 
@@ -23,9 +24,6 @@ class InfluxV2Sink:
 
     def write(self, records: Sequence[Record]) -> None:
         from influxdb_client import WritePrecision
-
-        from ltobms.sinks import SinkUnavailable, require_stamped
-
         if not records:
             return
         require_stamped(records)

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from ltobms.atomicfile import write_atomic
 from ltobms.errors import UserError
+from ltobms.sinks.base import SinkUnavailable, require_stamped
 from ltobms.telemetry import Record, TelemetryError, parse_line
 
 BATCH_LINES = 5000
@@ -86,8 +87,6 @@ class SpoolingSink:
 
     # -- sink interface ----------------------------------------------------------------------------
     def write(self, records: Sequence[Record]) -> None:
-        from ltobms.sinks import require_stamped
-
         require_stamped(records)
         if records:
             payload = "".join(r.to_line_protocol() + "\n" for r in records).encode()
@@ -103,8 +102,6 @@ class SpoolingSink:
 
     def flush(self, force: bool = True) -> bool:
         """Deliver pending records in order; True when nothing is left pending."""
-        from ltobms.sinks import SinkUnavailable
-
         if not force and self._clock() < self._next_try:
             return False
         offset = self._offset()

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from ltobms.sinks.base import SinkUnavailable, require_stamped
 from ltobms.telemetry import INTEGER_FIELDS, REQUIRED_FIELDS, Record
 
 _COLUMNS = ", ".join(f'"{name}" INTEGER' for name in INTEGER_FIELDS)
@@ -52,8 +53,6 @@ class SqliteSink:
         self._db.executescript(SCHEMA)
 
     def write(self, records: Sequence[Record]) -> None:
-        from ltobms.sinks import require_stamped
-
         require_stamped(records)
         rows = []
         for record in records:
@@ -63,8 +62,6 @@ class SqliteSink:
                          *(record.fields[name] for name in REQUIRED_FIELDS),
                          json.dumps(extra_fields), json.dumps(extra_tags)))
         placeholders = ", ".join("?" for _ in _INSERT_COLUMNS)
-        from ltobms.sinks import SinkUnavailable
-
         try:
             with self._lock, self._db:
                 self._db.executemany(
