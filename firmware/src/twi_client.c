@@ -13,7 +13,6 @@ void twi_client_init(void)
 {
     ina260_init(&twi_registers);
     TWI0.SADDR = (uint8_t)(INA260_I2C_ADDRESS << 1);
-    TWI0.SADDRMASK = 0;
     TWI0.SCTRLA = TWI_DIEN_bm | TWI_APIEN_bm | TWI_PIEN_bm | TWI_ENABLE_bm;
 }
 
