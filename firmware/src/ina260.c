@@ -30,7 +30,9 @@ static uint16_t read_register(struct ina260 *r, uint8_t reg)
         return r->power;
     case INA260_REG_MASK_ENABLE: {
         uint16_t value = r->mask_enable;
-        r->mask_enable &= (uint16_t)~(INA260_ME_CVRF | INA260_ME_AFF);
+        /* CVRF always clears on read; AFF only in latch mode (transparent AFF follows the limit). */
+        uint16_t cleared = (r->mask_enable & INA260_ME_LEN) ? (INA260_ME_CVRF | INA260_ME_AFF) : INA260_ME_CVRF;
+        r->mask_enable &= (uint16_t)~cleared;
         return value;
     }
     case INA260_REG_ALERT_LIMIT:
@@ -131,7 +133,7 @@ static bool alert_condition(const struct ina260 *r)
     return false;
 }
 
-void ina260_publish(struct ina260 *r, uint32_t v_batt_uv, int32_t current_ua, uint16_t v_batt_mv)
+void ina260_convert(struct ina260_values *out, uint32_t v_batt_uv, int32_t current_ua, uint16_t v_batt_mv)
 {
     /* Current: round to the nearest 1.25 mA, saturate to 16 bits. */
     int32_t lsb = current_ua >= 0 ? (current_ua + 625L) / 1250L : (current_ua - 625L) / 1250L;
@@ -140,12 +142,19 @@ void ina260_publish(struct ina260 *r, uint32_t v_batt_uv, int32_t current_ua, ui
     } else if (lsb < -32768L) {
         lsb = -32768L;
     }
-    r->current = (uint16_t)(int16_t)lsb;
-    r->bus_voltage = clamp_u16((v_batt_uv + 625UL) / 1250UL);
+    out->current = (uint16_t)(int16_t)lsb;
+    out->bus_voltage = clamp_u16((v_batt_uv + 625UL) / 1250UL);
     /* Power magnitude, 10 mW/LSB: mV x (10 uA) = 10 nW; 1e6 of those = 10 mW. */
     uint32_t magnitude_ua = (uint32_t)(current_ua < 0 ? -current_ua : current_ua);
     uint32_t power_10nw = (uint32_t)v_batt_mv * ((magnitude_ua + 5u) / 10u);
-    r->power = clamp_u16((power_10nw + 500000UL) / 1000000UL);
+    out->power = clamp_u16((power_10nw + 500000UL) / 1000000UL);
+}
+
+void ina260_publish(struct ina260 *r, const struct ina260_values *values)
+{
+    r->current = values->current;
+    r->bus_voltage = values->bus_voltage;
+    r->power = values->power;
 
     uint16_t flags = INA260_ME_CVRF;
     if (alert_condition(r)) {

@@ -60,7 +60,16 @@ void ina260_write_begin(struct ina260 *r);
 void ina260_write_byte(struct ina260 *r, uint8_t byte);
 void ina260_read_begin(struct ina260 *r);
 uint8_t ina260_read_byte(struct ina260 *r);
-/* A new measurement: cell voltage (uV), current (uA, + = discharge), cell voltage (mV). */
-void ina260_publish(struct ina260 *r, uint32_t v_batt_uv, int32_t current_ua, uint16_t v_batt_mv);
+/* Register values of one measurement, computed outside the critical section. */
+struct ina260_values {
+    uint16_t current;
+    uint16_t bus_voltage;
+    uint16_t power;
+};
+
+/* Cell voltage (uV and mV) and current (uA, + = discharge) to register units. */
+void ina260_convert(struct ina260_values *out, uint32_t v_batt_uv, int32_t current_ua, uint16_t v_batt_mv);
+/* A new measurement: a few copies and compares, short enough for interrupts-off. */
+void ina260_publish(struct ina260 *r, const struct ina260_values *values);
 
 #endif

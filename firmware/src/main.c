@@ -101,6 +101,7 @@ int main(void)
     static struct energy energy;
     static struct measurement m;
     uint32_t uptime_s = 0;
+    uint8_t seconds_to_log = 0; /* a countdown instead of a 32-bit modulo every second */
 
     uint8_t reset_flags = RSTCTRL.RSTFR;
     RSTCTRL.RSTFR = reset_flags; /* clear, so the next reset reports only its own cause */
@@ -133,12 +134,15 @@ int main(void)
             board_set_qwiic(protection.qwiic_on);
 
             energy_add_second(&energy, m.v_batt_mv, m.current_ua);
+            struct ina260_values values;
+            ina260_convert(&values, m.v_batt_uv, m.current_ua, m.v_batt_mv);
             ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
             {
-                ina260_publish(&twi_registers, m.v_batt_uv, m.current_ua, m.v_batt_mv);
+                ina260_publish(&twi_registers, &values);
             }
 
-            if (uptime_s % LOG_PERIOD_S == 0) {
+            if (seconds_to_log == 0) {
+                seconds_to_log = LOG_PERIOD_S;
                 struct log_record r = {
                     .uptime_s = uptime_s,
                     .serial_number = cfg.serial_number,
@@ -161,6 +165,7 @@ int main(void)
                 debug_line(&m, uptime_s);
             }
 #endif
+            seconds_to_log--;
             uptime_s++;
         }
         sleep_until_interrupt();

@@ -115,14 +115,25 @@ static int32_t round_div(int32_t numerator, int32_t denominator)
     return numerator >= 0 ? (numerator + half) / denominator : (numerator - half) / denominator;
 }
 
+/* Selects a reference and discards one conversion: the first result after enabling the ADC or
+ * switching the reference may be taken before the reference has settled, and a low cell reading
+ * right after reset would lock the pack out for nothing. */
+static void select_reference(uint8_t refsel)
+{
+    ADC0.CTRLC = refsel | ADC_TIMEBASE;
+    (void)convert(ADC_MUXPOS_GND_gc, ADC_MUXNEG_GND_gc, ADC_MODE_SINGLE_12BIT_gc, ADC_SAMPNUM_NONE_gc);
+}
+
 void measure_run(struct measurement *m)
 {
     ADC0.CTRLA = ADC_ENABLE_bm;
 
-    ADC0.CTRLC = ADC_REFSEL_1024MV_gc | ADC_TIMEBASE;
+    select_reference(ADC_REFSEL_1024MV_gc);
     m->die_temp_k = die_temperature_k();
 
-    ADC0.CTRLC = ADC_REFSEL_CELL | ADC_TIMEBASE;
+#if BOARD_VREF_MV != 1024u
+    select_reference(ADC_REFSEL_CELL);
+#endif
     m->v_batt_uv = divider_voltage_uv(ADC_MUXPOS_AIN2_gc);
     m->v_batt_mv = uv_to_mv(m->v_batt_uv);
     m->v_load_mv = uv_to_mv(divider_voltage_uv(ADC_MUXPOS_AIN3_gc));
