@@ -1,0 +1,119 @@
+"""A test bench: one built image running on the emulated ATtiny824 inside `BoardModel`.
+
+This is the only module of the firmware tests that talks to `ltobms.avr`, so the tests read in terms
+of what a user sees (switch, log lines, registers) and the emulator API is used in one place.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+from fw_board import BoardModel
+
+INA260_ADDRESS = 0x41
+EEPROM_START = 0x1400
+SRAM_START, SRAM_END = 0x3C00, 0x4000
+
+
+@dataclass(frozen=True)
+class Symbol:
+    address: int  # data-space address
+    size: int
+
+
+def data_symbols(elf: Path) -> dict[str, Symbol]:
+    """RAM objects (.data/.bss) by name, with data-space addresses."""
+    out: dict[str, Symbol] = {}
+    with open(elf, "rb") as f:
+        table = ELFFile(f).get_section_by_name(".symtab")
+        for sym in table.iter_symbols():
+            value = sym["st_value"]
+            if 0x800000 <= value < 0x810000 and sym["st_info"]["type"] in ("STT_OBJECT", "STT_NOTYPE"):
+                out[sym.name] = Symbol(value - 0x800000, sym["st_size"])
+    return out
+
+
+def eeprom_image(
+    serial_number: int = 7, temp_offset: int = 0, ovlo_cutoff: int = 2800, ovlo_release: int = 2700,
+    uvlo_release: int = 1800, uvlo_cutoff: int = 1700, max_current: int = 1000, oclo_timeout: int = 10,
+    corrupt_crc: bool = False,
+) -> bytes:
+    """Format v1 built from the design facts (§4.3), independent of ltobms.config."""
+    body = struct.pack("<HHhHHHHHH", 0x7337, serial_number, temp_offset, ovlo_cutoff, ovlo_release,
+                       uvlo_release, uvlo_cutoff, max_current, oclo_timeout)
+    crc = 0xFFFF
+    for byte in body:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    if corrupt_crc:
+        crc ^= 0x0100
+    return body + struct.pack("<H", crc)
+
+
+class Bench:
+    def __init__(self, elf: Path, board: BoardModel, eeprom: bytes | None = None) -> None:
+        from ltobms.avr.mcu import Mcu
+
+        self.elf = elf
+        self.board = board
+        self.mcu = Mcu.from_elf(str(elf), world=board)
+        if eeprom is not None:
+            self.write_eeprom(eeprom)
+        self.symbols = data_symbols(elf)
+
+    # --- time ----------------------------------------------------------------------------------
+    @property
+    def time(self) -> float:
+        return self.mcu.sched.time
+
+    def run_until(self, t: float) -> None:
+        self.mcu.run_until(t)
+
+    def run_for(self, seconds: float) -> None:
+        self.run_until(self.time + seconds)
+
+    # --- memories ------------------------------------------------------------------------------
+    def write_eeprom(self, image: bytes) -> None:
+        full = bytearray(b"\xff" * 128)
+        full[: len(image)] = image
+        self.mcu.load_eeprom(bytes(full))
+
+    def eeprom(self) -> bytes:
+        return bytes(self.mcu.data.mem[EEPROM_START: EEPROM_START + 128])
+
+    def ram(self, name: str) -> bytes:
+        sym = self.symbols[name]
+        return bytes(self.mcu.data.mem[sym.address: sym.address + sym.size])
+
+    def poke(self, name: str, value: bytes) -> None:
+        sym = self.symbols[name]
+        self.mcu.data.mem[sym.address: sym.address + len(value)] = value
+
+    def static_ram(self) -> tuple[int, int]:
+        """[start, end) of .data + .bss."""
+        start = self.symbols["__data_start"].address
+        end = self.symbols["__bss_end"].address
+        return start, end
+
+    # --- outputs -------------------------------------------------------------------------------
+    def lines(self) -> list[str]:
+        return [line for _, line in self.timed_lines()]
+
+    def timed_lines(self) -> list[tuple[float, str]]:
+        return [(t, line) for t, line in self.mcu.uart_tx.lines]
+
+    # --- I2C host ------------------------------------------------------------------------------
+    @property
+    def i2c(self):  # noqa: ANN201  (the emulator's I2CBus)
+        return self.mcu.i2c
+
+    def read_register(self, reg: int) -> int:
+        data = self.i2c.write_read(INA260_ADDRESS, bytes([reg]), 2)
+        return int.from_bytes(data, "big")
+
+    def write_register(self, reg: int, value: int) -> None:
+        self.i2c.write(INA260_ADDRESS, bytes([reg, value >> 8, value & 0xFF]))
