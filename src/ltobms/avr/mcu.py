@@ -1,0 +1,230 @@
+"""The emulated chip: data space, scheduler, CPU, CPUINT and the peripherals of a device description.
+
+    mcu = Mcu.from_elf("build/lto-bms-LTO-revC.elf", world=board)
+    mcu.run(seconds=2.0)
+    mcu.read_var("state", "<B")
+
+Time only advances inside `run*`; while the CPU sleeps it jumps from one peripheral event to the next.
+"""
+
+from __future__ import annotations
+
+import importlib
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ltobms.avr import loader
+from ltobms.avr.cpu import Cpu
+from ltobms.avr.cpuint import CpuInt
+from ltobms.avr.devices import attiny824
+from ltobms.avr.memory import DataSpace
+from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.clkctrl import Clkctrl
+from ltobms.avr.peripherals.cpu_regs import CpuRegs
+from ltobms.avr.peripherals.rstctrl import Rstctrl
+from ltobms.avr.peripherals.slpctrl import Slpctrl
+from ltobms.avr.scheduler import Scheduler
+
+
+class Mcu:
+    def __init__(self, device: ModuleType = attiny824, world: Any = None, strict: bool = True) -> None:
+        self.device = device
+        self.data = DataSpace(strict=strict)
+        self.sched = Scheduler(device.OSC20M_HZ[2] / device.RESET_PRESCALER)
+        if world is None:
+            from ltobms.avr.world import StaticWorld
+
+            world = StaticWorld()
+        self.world = world
+        self.fuses = bytearray(device.FUSE_DEFAULTS)
+        self.sleep_mode: str | None = None
+        self.stop = False
+        self.stop_on_break = True
+        self.breaks: list[int] = []  # byte addresses of BREAK instructions executed
+        self.symbols: dict[str, tuple[int, int]] = {}
+        self._slept_cycles = 0
+        self._sleep_start = 0
+
+        d = self.data
+        d.map_plain(device.SRAM_START, device.SRAM_SIZE)
+        d.map_readonly(device.MAPPED_FLASH_START, device.FLASH_SIZE)
+        self.cpu = Cpu(self)
+        d.pc_source = lambda: self.cpu.pc
+        self.cpuint = CpuInt(self)
+        self.cpu_regs = CpuRegs(self)
+        self.clkctrl = Clkctrl(self)
+        self.slpctrl = Slpctrl(self)
+        self.rstctrl = Rstctrl(self)
+        self.peripherals: dict[str, Peripheral] = {
+            "CPU": self.cpu_regs, "CLKCTRL": self.clkctrl, "SLPCTRL": self.slpctrl, "RSTCTRL": self.rstctrl,
+        }
+        for name, base, cls_path, params in device.PERIPHERALS:
+            module, cls_name = cls_path.rsplit(".", 1)
+            cls = getattr(importlib.import_module(f"ltobms.avr.peripherals.{module}"), cls_name)
+            self.peripherals[name] = cls(self, name, base, **params)
+        self.reset("PORF")
+
+    # --- construction from images -----------------------------------------------------------------
+    @classmethod
+    def from_elf(cls, path: str | Path, world: Any = None, strict: bool = True, **kw: Any) -> Mcu:
+        mcu = cls(world=world, strict=strict, **kw)
+        mcu.load(path)
+        return mcu
+
+    from_image = from_elf
+
+    def load(self, path: str | Path) -> None:
+        img = loader.load(path)
+        self.load_flash(bytes(img.flash))
+        for off, b in img.eeprom.items():
+            if off < self.device.EEPROM_SIZE:
+                self.eeprom_write_raw(off, bytes([b]))
+        for off, b in img.fuses.items():
+            if off < len(self.fuses):
+                self.fuses[off] = b
+        self.symbols = img.symbols
+        self.reset("PORF")
+
+    def load_flash(self, image: bytes) -> None:
+        dev = self.device
+        if len(image) > dev.FLASH_SIZE:
+            raise ValueError(f"image of {len(image)} bytes does not fit {dev.FLASH_SIZE} bytes of flash")
+        padded = image + b"\xff" * (dev.FLASH_SIZE - len(image))
+        self.cpu.load_flash(padded)
+        self.data.poke(dev.MAPPED_FLASH_START, padded)
+
+    # --- EEPROM (raw access for loaders and tests; the firmware goes through NVMCTRL) ---------------
+    @property
+    def eeprom(self) -> bytes:
+        return self.data.peek(self.device.EEPROM_START, self.device.EEPROM_SIZE)
+
+    def eeprom_write_raw(self, offset: int, data: bytes) -> None:
+        nvm = self.peripherals.get("NVMCTRL")
+        if nvm is not None and hasattr(nvm, "eeprom_write_raw"):
+            nvm.eeprom_write_raw(offset, data)
+        else:
+            self.data.poke(self.device.EEPROM_START + offset, data)
+
+    # --- symbols ----------------------------------------------------------------------------------
+    def symbol(self, name: str) -> tuple[int, int]:
+        """(data-space address, size) of a firmware variable, or (word address, size) of a function."""
+        try:
+            value, size = self.symbols[name]
+        except KeyError:
+            raise KeyError(f"no symbol {name!r} in the firmware") from None
+        if value >= loader.DATA_OFFSET:
+            value -= loader.DATA_OFFSET
+        return value, size
+
+    def read_var(self, name: str, fmt: str = "<B") -> Any:
+        addr, _ = self.symbol(name)
+        vals = struct.unpack(fmt, self.data.peek(addr, struct.calcsize(fmt)))
+        return vals[0] if len(vals) == 1 else vals
+
+    def write_var(self, name: str, value: Any, fmt: str = "<B") -> None:
+        addr, _ = self.symbol(name)
+        vals = value if isinstance(value, tuple) else (value,)
+        self.data.poke(addr, struct.pack(fmt, *vals))
+
+    # --- what peripherals call ---------------------------------------------------------------------
+    def set_irq(self, vector: int, level: bool) -> None:
+        self.cpuint.set(vector, level)
+
+    def ccp_ioreg_open(self) -> bool:
+        return self.cpu_regs.ioreg_open()
+
+    def ccp_spm_open(self) -> bool:
+        return self.cpu_regs.spm_open()
+
+    @property
+    def pc(self) -> int:
+        return self.cpu.pc
+
+    @property
+    def trace(self):  # noqa: ANN201 - a deque of recent PCs
+        return self.cpu.trace
+
+    def reset(self, cause: str = "PORF") -> None:
+        """Any reset: CPU and peripherals to reset state; EEPROM, fuses and RSTFR history survive."""
+        if self.sleep_mode is not None:
+            self.wake()
+        self.cpu.reset()
+        self.cpuint.lines = 0
+        self.cpuint.reset()
+        for p in self.peripherals.values():
+            p.reset()
+        self.rstctrl.record(cause)
+
+    def enter_sleep(self) -> None:
+        mode = self.slpctrl.mode()
+        if mode is None:
+            return
+        self.sleep_mode = mode
+        self._sleep_start = self.sched.cycles
+        for p in self.peripherals.values():
+            p.sleep_changed(mode)
+
+    def wake(self) -> None:
+        self._slept_cycles += self.sched.cycles - self._sleep_start
+        self.sleep_mode = None
+        for p in self.peripherals.values():
+            p.sleep_changed(None)
+
+    def wake_allowed(self) -> bool:
+        return True  # peripherals assert only the requests they can make in the current sleep mode
+
+    def wdr(self) -> None:
+        wdt = self.peripherals.get("WDT")
+        if wdt is not None:
+            wdt.wdr()
+
+    def on_break(self, pc: int) -> None:
+        self.breaks.append(pc * 2)
+        if self.stop_on_break:
+            self.stop = True
+
+    # --- time --------------------------------------------------------------------------------------
+    @property
+    def cycles(self) -> int:
+        return self.sched.cycles
+
+    @property
+    def time(self) -> float:
+        return self.sched.time
+
+    @property
+    def instructions(self) -> int:
+        return self.cpu.instructions
+
+    @property
+    def awake_cycles(self) -> int:
+        slept = self._slept_cycles
+        if self.sleep_mode is not None:
+            slept += self.sched.cycles - self._sleep_start
+        return self.sched.cycles - slept
+
+    def run_cycles(self, n: int) -> None:
+        self.stop = False
+        self.cpu.run(self.sched.cycles + n)
+
+    def run(self, seconds: float) -> None:
+        """Run for `seconds` of simulated time (stops early at a BREAK when `stop_on_break`)."""
+        self.stop = False
+        end = self.sched.time + seconds
+        self.cpu.run(self.sched.cycle_at(end))
+
+    def run_until(self, predicate: Callable[[], bool], timeout_s: float = 10.0,
+                  step_s: float = 1e-3) -> float:
+        """Run until `predicate()` is true (checked every `step_s` of simulated time); returns the
+        simulated time. Raises TimeoutError after `timeout_s` simulated seconds."""
+        deadline = self.sched.time + timeout_s
+        while not predicate():
+            if self.sched.time >= deadline:
+                raise TimeoutError(f"condition not met within {timeout_s} s of simulated time")
+            self.run(min(step_s, deadline - self.sched.time))
+            if self.stop and not predicate():
+                raise TimeoutError(f"firmware hit BREAK at 0x{self.breaks[-1]:04x} before the condition")
+        return self.sched.time

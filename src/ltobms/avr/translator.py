@@ -1,0 +1,528 @@
+"""Translates runs of AVRxt instructions ("blocks") into generated Python functions.
+
+Why: a decode-and-dispatch loop in CPython spends most of its time dispatching. A block is decoded once,
+turned into straight-line Python source and compiled; executing it is one call. Inside a block:
+
+* SREG flags live in local variables (`fC`, `fZ`, ...). A flag is computed only if something reads it
+  before it is overwritten (liveness within the block; at the block's end every flag is live). Flags
+  read before being written are loaded from `cpu.sreg` on entry; written ones are stored on exit.
+* The cycle counter is added once per exit. Before any access to an address with a hook (a peripheral
+  register), the scheduler is brought to the exact cycle of that instruction and due events run, so
+  peripherals see exact timing. After a hooked write the block ends, so an interrupt it raises, a
+  clock change or a sleep-mode change is seen before the next instruction.
+* A block ends at any control transfer, skip, SLEEP/BREAK/SEI/RETI, or after `MAX_LEN` instructions.
+
+The same generator with `max_len=1` produces single-instruction blocks: the CPU uses them when a
+peripheral event is due inside the next block, and tests use them to cross-check long blocks.
+
+Cycle counts are the AVRxt column of the AVR Instruction Set Manual (16-bit PC): LD/LDD/POP 2, LDS 3,
+ST/STD/PUSH 1, STS 2, LPM 3, RJMP/IJMP 2, JMP 3, RCALL/ICALL 2, CALL 3, RET/RETI 4, ADIW/SBIW/MUL* 2,
+branches 1/2, skips 1/2/3, CBI/SBI 1, everything else 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ltobms.avr.decoder import Instr, decode, is_two_word
+
+MAX_LEN = 48
+FLAGS = "CZNVSHTI"
+ALL = frozenset(FLAGS)
+BIT = {f: i for i, f in enumerate(FLAGS)}
+
+# Instructions that end a block after themselves.
+_ENDS = {
+    "rjmp", "jmp", "ijmp", "rcall", "call", "icall", "ret", "reti", "brbs", "brbc", "cpse", "sbrc",
+    "sbrs", "sbic", "sbis", "sleep", "break", "bset", "bclr", "out",
+}
+_ARITH_W = frozenset("HSVNZC")
+# Instructions that need every flag stored in SREG (not loaded into locals).
+_STORES_ALL = {"in", "out", "reti", "sleep", "break", "call", "rcall", "icall", "ret"}
+_LOGIC_W = frozenset("SVNZ")
+
+
+def flag_io(ins: Instr) -> tuple[frozenset[str], frozenset[str]]:
+    """(flags read, flags written)."""
+    n = ins.name
+    if n in ("add", "sub", "cp", "subi", "cpi", "neg"):
+        return frozenset(), _ARITH_W
+    if n in ("adc",):
+        return frozenset("C"), _ARITH_W
+    if n in ("sbc", "cpc", "sbci"):
+        return frozenset("CZ"), _ARITH_W
+    if n in ("and", "or", "eor", "andi", "ori"):
+        return frozenset(), _LOGIC_W
+    if n in ("inc", "dec"):
+        return frozenset(), _LOGIC_W
+    if n in ("com", "asr", "lsr"):
+        return frozenset(), frozenset("SVNZC")
+    if n == "ror":
+        return frozenset("C"), frozenset("SVNZC")
+    if n in ("adiw", "sbiw"):
+        return frozenset(), frozenset("SVNZC")
+    if n in ("mul", "muls", "mulsu", "fmul", "fmuls", "fmulsu"):
+        return frozenset(), frozenset("ZC")
+    if n == "bset" or n == "bclr":
+        return frozenset(), frozenset(FLAGS[ins.d])
+    if n == "bst":
+        return frozenset(), frozenset("T")
+    if n == "bld":
+        return frozenset("T"), frozenset()
+    if n == "brbs" or n == "brbc":
+        return frozenset(FLAGS[ins.d]), frozenset()
+    if n == "in" and ins.k == 0x3F:
+        return ALL, frozenset()
+    if n == "out" and ins.k == 0x3F:
+        return frozenset(), ALL
+    if n in ("reti", "sleep", "break", "call", "rcall", "icall", "ret"):
+        return ALL, frozenset()  # leaves the block with everything stored
+    return frozenset(), frozenset()
+
+
+class Block:
+    __slots__ = ("fn", "start", "length", "max_cycles", "source")
+
+    def __init__(self, fn: Callable[[], int], start: int, length: int, max_cycles: int, source: str) -> None:
+        self.fn = fn
+        self.start = start
+        self.length = length
+        self.max_cycles = max_cycles
+        self.source = source
+
+
+class Translator:
+    def __init__(self, cpu) -> None:  # cpu: ltobms.avr.cpu.Cpu
+        self.cpu = cpu
+
+    # --- reading the program --------------------------------------------------------------------
+    def fetch(self, pc: int) -> tuple[Instr | None, int, int]:
+        words = self.cpu.flash_words
+        n = len(words)
+        op = words[pc] if pc < n else 0xFFFF
+        op2 = words[pc + 1] if pc + 1 < n else 0
+        return decode(op, op2), op, op2
+
+    def length_at(self, pc: int) -> int:
+        words = self.cpu.flash_words
+        return 2 if pc < len(words) and is_two_word(words[pc]) else 1
+
+    # --- building a block ------------------------------------------------------------------------
+    def build(self, start: int, max_len: int = MAX_LEN) -> Block:
+        instrs: list[tuple[int, Instr | None, int]] = []
+        pc = start
+        nwords = len(self.cpu.flash_words)
+        while len(instrs) < max_len:
+            if pc >= nwords:
+                instrs.append((pc, None, 0xFFFF))
+                break
+            ins, op, _ = self.fetch(pc)
+            instrs.append((pc, ins, op))
+            if ins is None or ins.name in _ENDS:
+                break
+            pc += ins.words
+        # Liveness of flags, backwards; everything is live after the block.
+        live = set(ALL)
+        needed: list[frozenset[str]] = [frozenset()] * len(instrs)
+        reads_first: set[str] = set()
+        for i in range(len(instrs) - 1, -1, -1):
+            ins = instrs[i][1]
+            if ins is None:
+                continue
+            rd, wr = flag_io(ins)
+            needed[i] = frozenset(wr & live)
+            live = (live - wr) | rd
+        # Flags that must be loaded on entry: read before any write in the block.
+        written: set[str] = set()
+        for _, ins, _ in instrs:
+            if ins is None:
+                break
+            rd, wr = flag_io(ins)
+            if ins.name in _STORES_ALL:
+                rd = frozenset()  # reads SREG through memory, not through the flag locals
+            reads_first |= set(rd) - written
+            written |= wr
+        gen = _Gen(self, reads_first, written)
+        for (ipc, ins, op), need in zip(instrs, needed, strict=True):
+            gen.emit(ipc, ins, op, need)
+        if not gen.ended:
+            gen.exit(str(gen.next_pc))
+        src = gen.source()
+        ns: dict = {}
+        exec(compile(src, f"<avr block 0x{start * 2:04x}>", "exec"), self.cpu.block_globals, ns)
+        fn = ns["make"](self.cpu)
+        return Block(fn, start, len(instrs), gen.max_cycles, src)
+
+
+class _Gen:
+    """Emits the Python source of one block."""
+
+    def __init__(self, tr: Translator, load: set[str], written: set[str]) -> None:
+        self.tr = tr
+        self.lines: list[str] = []
+        self.cyc = 0  # cycles of the instructions emitted so far (not counting the current one)
+        self.count = 0
+        self.max_cycles = 0
+        self.ended = False
+        self.next_pc = 0
+        self.load = load
+        self.dirty: set[str] = set()  # flags held in locals that differ from cpu.sreg
+        self.written = written
+        self.flag_load_lines = []
+        if load:
+            self.flag_load_lines.append("    s = cpu.sreg")
+            for f in sorted(load):
+                self.flag_load_lines.append(f"    f{f} = (s >> {BIT[f]}) & 1")
+
+    # --- plumbing -------------------------------------------------------------------------------
+    def w(self, line: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + line)
+
+    def source(self) -> str:
+        loads = [ln.strip() for ln in self.flag_load_lines]
+        body = ["c0 = sc.cycles", *loads] + [ln[4:] for ln in self.lines]
+        out = [
+            "def make(cpu):",
+            "    r = cpu.r; mem = cpu.mem; rh = cpu.rhook; wh = cpu.whook; sc = cpu.sched",
+            "    fl = cpu.flash_bytes",
+            "    def blk():",
+        ]
+        out += ["        " + ln for ln in body]
+        out.append("    return blk")
+        return "\n".join(out) + "\n"
+
+    def store_flags(self, indent: int, which: set[str] | None = None) -> None:
+        flags = sorted(self.dirty if which is None else which)
+        if not flags:
+            return
+        mask = sum(1 << BIT[f] for f in flags)
+        parts = " | ".join(f"(f{f} << {BIT[f]})" if BIT[f] else f"f{f}" for f in flags)
+        self.w(f"cpu.sreg = (cpu.sreg & {0xFF ^ mask}) | {parts}", indent)
+
+    def exit(self, pc_expr: str, extra_cycles: int = 0, indent: int = 1, end: bool = True) -> None:
+        """Leave the block: store flags, count cycles and instructions, return the next PC."""
+        total = self.cyc + extra_cycles
+        self.max_cycles = max(self.max_cycles, total)
+        self.store_flags(indent)
+        self.w(f"sc.cycles = c0 + {total}", indent)
+        self.w(f"cpu.instructions += {self.count}", indent)
+        self.w(f"return {pc_expr}", indent)
+        if end and indent == 1:
+            self.ended = True
+
+    def sync(self, indent: int) -> None:
+        """Bring time to the current instruction before touching a peripheral."""
+        self.store_flags(indent)
+        self.w(f"sc.cycles = c0 + {self.cyc}; cpu.inow = cpu.instructions + {self.count}", indent)
+        self.w("if sc.cycles >= sc.next_cycle: sc.run_due()", indent)
+
+    def read(self, dst: str, addr: str) -> None:
+        self.w(f"a = {addr}")
+        self.w("h = rh[a]")
+        self.w(f"if h is None: {dst} = mem[a]")
+        self.w("else:")
+        self.w(f"cpu.pc = {self.pc}", 2)
+        self.sync(2)
+        self.w(f"{dst} = h(a)", 2)
+
+    def write(self, addr: str, val: str, cycles: int, after: list[str] | None = None) -> None:
+        """Store; after a hooked store the block ends (post-instruction updates in `after` first)."""
+        self.w(f"a = {addr}")
+        self.w("h = wh[a]")
+        self.w(f"if h is None: mem[a] = {val}")
+        self.w("else:")
+        self.w(f"cpu.pc = {self.pc}", 2)
+        self.sync(2)
+        self.w(f"h(a, {val})", 2)
+        for ln in after or []:
+            self.w(ln, 2)
+        self.count += 1
+        self.cyc += cycles
+        self.exit(str(self.pc + self.ilen), indent=2, end=False)
+        self.count -= 1
+        self.cyc -= cycles
+        for ln in after or []:
+            self.w(ln)
+
+    # --- flag helpers ---------------------------------------------------------------------------
+    def setf(self, need: frozenset[str], exprs: dict[str, str]) -> None:
+        for f in "HVNZCS":
+            if f in exprs and f in need:
+                self.w(f"f{f} = {exprs[f]}")
+                self.dirty.add(f)
+
+    def logic_flags(self, need: frozenset[str], res: str) -> None:
+        # V = 0, N = bit 7, S = N ^ V = N, Z
+        self.setf(need, {"V": "0", "N": f"{res} >> 7", "S": f"{res} >> 7", "Z": f"int({res} == 0)"})
+
+    # --- one instruction ------------------------------------------------------------------------
+    def emit(self, pc: int, ins: Instr | None, op: int, need: frozenset[str]) -> None:
+        self.pc = pc
+        if ins is None:
+            self.w(f"cpu.pc = {pc}")
+            self.store_flags(1)
+            self.w(f"sc.cycles = c0 + {self.cyc}")
+            self.w(f"raise cpu.undefined({pc}, {op})")
+            self.ended = True
+            return
+        self.ilen = ins.words
+        nxt = pc + ins.words
+        self.next_pc = nxt
+        n = ins.name
+        d, rr, k, b = ins.d, ins.r, ins.k, ins.b
+        w = self.w
+        cyc = 1
+        if n == "nop":
+            pass
+        elif n in ("add", "adc"):
+            carry = " + fC" if n == "adc" else ""
+            w(f"x = r[{d}]; y = r[{rr}]; t = x + y{carry}; v = t & 0xFF")
+            self.setf(need, {
+                "H": f"((x & 15) + (y & 15){carry}) >> 4",
+                "V": "((x ^ v) & (y ^ v)) >> 7 & 1",
+                "N": "v >> 7", "Z": "int(v == 0)", "C": "t >> 8",
+                "S": "(v >> 7) ^ (((x ^ v) & (y ^ v)) >> 7 & 1)",
+            })
+            w(f"r[{d}] = v")
+        elif n in ("sub", "sbc", "cp", "cpc", "subi", "sbci", "cpi"):
+            carry = " - fC" if n in ("sbc", "cpc", "sbci") else ""
+            src = str(k) if n in ("subi", "sbci", "cpi") else f"r[{rr}]"
+            w(f"x = r[{d}]; y = {src}; t = x - y{carry}; v = t & 0xFF")
+            z = "int(v == 0) & fZ" if carry else "int(v == 0)"
+            self.setf(need, {
+                "H": f"int((x & 15) - (y & 15){carry} < 0)",
+                "V": "((x ^ y) & (x ^ v)) >> 7 & 1",
+                "N": "v >> 7", "Z": z, "C": "int(t < 0)",
+                "S": "(v >> 7) ^ (((x ^ y) & (x ^ v)) >> 7 & 1)",
+            })
+            if n not in ("cp", "cpc", "cpi"):
+                w(f"r[{d}] = v")
+        elif n in ("and", "or", "eor", "andi", "ori"):
+            opch = {"and": "&", "andi": "&", "or": "|", "ori": "|", "eor": "^"}[n]
+            src = str(k) if n in ("andi", "ori") else f"r[{rr}]"
+            w(f"v = r[{d}] {opch} {src}; r[{d}] = v")
+            self.logic_flags(need, "v")
+        elif n == "mov":
+            w(f"r[{d}] = r[{rr}]")
+        elif n == "movw":
+            w(f"r[{d}] = r[{rr}]; r[{d + 1}] = r[{rr + 1}]")
+        elif n == "ldi":
+            w(f"r[{d}] = {k}")
+        elif n == "com":
+            w(f"v = 255 - r[{d}]; r[{d}] = v")
+            self.setf(need, {"V": "0", "N": "v >> 7", "S": "v >> 7", "Z": "int(v == 0)", "C": "1"})
+        elif n == "neg":
+            w(f"x = r[{d}]; v = (-x) & 0xFF; r[{d}] = v")
+            self.setf(need, {
+                "H": "((v | x) >> 3) & 1", "V": "int(v == 128)", "N": "v >> 7", "Z": "int(v == 0)",
+                "C": "int(v != 0)", "S": "(v >> 7) ^ int(v == 128)",
+            })
+        elif n == "swap":
+            w(f"x = r[{d}]; r[{d}] = ((x << 4) | (x >> 4)) & 0xFF")
+        elif n in ("inc", "dec"):
+            if n == "inc":
+                w(f"v = (r[{d}] + 1) & 0xFF; r[{d}] = v")
+                ov = "int(v == 128)"
+            else:
+                w(f"v = (r[{d}] - 1) & 0xFF; r[{d}] = v")
+                ov = "int(v == 127)"
+            self.setf(need, {"V": ov, "N": "v >> 7", "Z": "int(v == 0)", "S": f"(v >> 7) ^ {ov}"})
+        elif n in ("asr", "lsr", "ror"):
+            if n == "asr":
+                w(f"x = r[{d}]; v = (x >> 1) | (x & 128); r[{d}] = v")
+            elif n == "lsr":
+                w(f"x = r[{d}]; v = x >> 1; r[{d}] = v")
+            else:
+                w(f"x = r[{d}]; v = (x >> 1) | (fC << 7); r[{d}] = v")
+            # N ^ C -> V; S = N ^ V
+            self.setf(need, {
+                "C": "x & 1", "N": "v >> 7", "Z": "int(v == 0)", "V": "(v >> 7) ^ (x & 1)",
+                "S": "x & 1",  # S = N ^ V = N ^ N ^ C = C
+            })
+        elif n in ("adiw", "sbiw"):
+            cyc = 2
+            sign = "+" if n == "adiw" else "-"
+            w(f"x = r[{d}] | (r[{d + 1}] << 8); t = x {sign} {k}; v = t & 0xFFFF")
+            w(f"r[{d}] = v & 0xFF; r[{d + 1}] = v >> 8")
+            if n == "adiw":
+                vv = "(~x & v) >> 15 & 1"
+                cc = "(x & ~v) >> 15 & 1"
+            else:
+                vv = "(x & ~v) >> 15 & 1"
+                cc = "(v & ~x) >> 15 & 1"
+            self.setf(need, {"V": vv, "C": cc, "N": "v >> 15", "Z": "int(v == 0)",
+                             "S": f"(v >> 15) ^ ({vv})"})
+        elif n in ("mul", "muls", "mulsu", "fmul", "fmuls", "fmulsu"):
+            cyc = 2
+            sx = n in ("muls", "fmuls", "mulsu", "fmulsu")
+            sy = n in ("muls", "fmuls")
+            xs = f"((r[{d}] ^ 128) - 128)" if sx else f"r[{d}]"
+            ys = f"((r[{rr}] ^ 128) - 128)" if sy else f"r[{rr}]"
+            w(f"p = ({xs} * {ys}) & 0xFFFF")
+            if n.startswith("f"):
+                w("c = p >> 15; p = (p << 1) & 0xFFFF")
+                cexp = "c"
+            else:
+                cexp = "p >> 15"
+            self.setf(need, {"C": cexp, "Z": "int(p == 0)"})
+            w("r[0] = p & 0xFF; r[1] = p >> 8")
+        elif n in ("bset", "bclr"):
+            f = FLAGS[d]
+            val = 1 if n == "bset" else 0
+            w(f"f{f} = {val}")
+            self.dirty.add(f)
+            if f == "I" and val:
+                w("cpu.irq_hold = True")  # the next instruction runs before any interrupt
+        elif n == "bst":
+            w(f"fT = (r[{d}] >> {b}) & 1")
+            self.dirty.add("T")
+        elif n == "bld":
+            w(f"r[{d}] = (r[{d}] & {0xFF ^ (1 << b)}) | (fT << {b})")
+        elif n == "in":
+            self.read(f"r[{d}]", str(k))
+        elif n == "out":
+            # OUT ends the block: a write to SREG, SP or a peripheral may change what happens next.
+            if k == 0x3F:
+                w(f"cpu.sreg = r[{d}]")
+                self.dirty.clear()
+                self.count += 1
+                self.cyc += 1
+                self.exit(str(nxt))
+                return
+            self.write(str(k), f"r[{d}]", 1)
+        elif n in ("cbi", "sbi"):
+            self.read("v", str(k))
+            newv = f"v & {0xFF ^ (1 << b)}" if n == "cbi" else f"v | {1 << b}"
+            self.write(str(k), newv, 1)
+        elif n in ("ld", "ld_inc", "ld_dec", "ldd", "st", "st_inc", "st_dec", "std"):
+            ptr = chr(rr)
+            lo = {"X": 26, "Y": 28, "Z": 30}[ptr]
+            cyc = 2 if n.startswith("ld") else 1
+            w(f"a0 = r[{lo}] | (r[{lo + 1}] << 8)")
+            after: list[str] = []
+            if n.endswith("_dec"):
+                w("a0 = (a0 - 1) & 0xFFFF")
+                w(f"r[{lo}] = a0 & 0xFF; r[{lo + 1}] = a0 >> 8")
+                addr = "a0"
+            elif n.endswith("_inc"):
+                addr = "a0"
+                after = ["a1 = (a0 + 1) & 0xFFFF", f"r[{lo}] = a1 & 0xFF; r[{lo + 1}] = a1 >> 8"]
+            elif n in ("ldd", "std"):
+                addr = f"(a0 + {k}) & 0xFFFF"
+            else:
+                addr = "a0"
+            if n.startswith("ld"):
+                self.read(f"r[{d}]", addr)
+                for ln in after:
+                    w(ln)
+            else:
+                self.write(addr, f"r[{d}]", cyc, after)
+        elif n == "lds":
+            cyc = 3
+            self.read(f"r[{d}]", str(k))
+        elif n == "sts":
+            cyc = 2
+            self.write(str(k), f"r[{d}]", cyc)
+        elif n == "push":
+            w("a = cpu.sp")
+            w(f"if rh[a] is None: mem[a] = r[{d}]")
+            w(f"else: cpu.pc = {pc}; cpu.stack_fault(a)")
+            w("cpu.sp = (a - 1) & 0xFFFF")
+        elif n == "pop":
+            cyc = 2
+            w("a = (cpu.sp + 1) & 0xFFFF; cpu.sp = a")
+            w(f"if rh[a] is None: r[{d}] = mem[a]")
+            w(f"else: cpu.pc = {pc}; cpu.stack_fault(a)")
+        elif n in ("lpm", "lpm_inc", "lpm_r0"):
+            cyc = 3
+            dst = 0 if n == "lpm_r0" else d
+            w("z = r[30] | (r[31] << 8)")
+            w(f"r[{dst}] = fl[z] if z < len(fl) else cpu.lpm_fault(z, {pc})")
+            if n == "lpm_inc":
+                w("z = (z + 1) & 0xFFFF; r[30] = z & 0xFF; r[31] = z >> 8")
+        elif n in ("rjmp", "jmp", "ijmp"):
+            self.count += 1
+            if n == "rjmp":
+                self.cyc += 2
+                self.exit(str((pc + 1 + k) & 0xFFFF))
+            elif n == "jmp":
+                self.cyc += 3
+                self.exit(str(k))
+            else:
+                self.cyc += 2
+                self.exit("r[30] | (r[31] << 8)")
+            return
+        elif n in ("rcall", "call", "icall"):
+            self.count += 1
+            target = {"rcall": str((pc + 1 + k) & 0xFFFF), "call": str(k), "icall": "r[30] | (r[31] << 8)"}[n]
+            self.cyc += 3 if n == "call" else 2
+            w(f"t = {target}")
+            w(f"cpu.push_pc({nxt})")
+            self.exit("t")
+            return
+        elif n in ("ret", "reti"):
+            self.count += 1
+            self.cyc += 4
+            if n == "reti":
+                w("cpu.reti()")
+            self.exit("cpu.pop_pc()")
+            return
+        elif n in ("brbs", "brbc"):
+            self.count += 1
+            self.cyc += 1
+            f = FLAGS[d]
+            cond = f"f{f}" if n == "brbs" else f"not f{f}"
+            if f not in self.dirty and f not in self.load:
+                # The flag was never loaded: read it from SREG.
+                cond = f"(cpu.sreg >> {BIT[f]}) & 1" if n == "brbs" else f"not (cpu.sreg >> {BIT[f]}) & 1"
+            w(f"if {cond}:")
+            self.exit(str((pc + 1 + k) & 0xFFFF), extra_cycles=1, indent=2, end=False)
+            self.exit(str(nxt))
+            return
+        elif n in ("cpse", "sbrc", "sbrs", "sbic", "sbis"):
+            self.count += 1
+            skip = self.tr.length_at(nxt)
+            if n == "cpse":
+                w(f"c = r[{d}] == r[{rr}]")
+            elif n in ("sbrc", "sbrs"):
+                w(f"c = {'not ' if n == 'sbrc' else ''}(r[{d}] >> {b}) & 1")
+            else:
+                self.read("v", str(k))
+                w(f"c = {'not ' if n == 'sbic' else ''}(v >> {b}) & 1")
+            self.cyc += 1
+            w("if c:")
+            self.exit(str(nxt + skip), extra_cycles=skip, indent=2, end=False)
+            self.exit(str(nxt))
+            return
+        elif n == "sleep":
+            self.count += 1
+            self.cyc += 1
+            self.store_flags(1)
+            self.dirty.clear()
+            w(f"sc.cycles = c0 + {self.cyc}")
+            w(f"cpu.instructions += {self.count}")
+            w("cpu.sleep()")
+            w(f"return {nxt}")
+            self.ended = True
+            return
+        elif n == "break":
+            self.count += 1
+            self.cyc += 1
+            self.store_flags(1)
+            self.dirty.clear()
+            w(f"sc.cycles = c0 + {self.cyc}")
+            w(f"cpu.instructions += {self.count}")
+            w(f"cpu.pc = {nxt}")
+            w(f"return cpu.break_({pc}, {nxt})")
+            self.ended = True
+            return
+        elif n == "wdr":
+            w(f"cpu.pc = {pc}")
+            self.sync(1)
+            w("cpu.wdr()")
+        else:  # pragma: no cover - every decoded name is handled above
+            raise AssertionError(n)
+        self.count += 1
+        self.cyc += cyc
+        if n in ("bset", "bclr"):
+            self.exit(str(nxt))
