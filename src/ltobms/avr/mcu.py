@@ -45,6 +45,7 @@ class Mcu:
         self.stop_on_break = True
         self.breaks: list[int] = []  # byte addresses of BREAK instructions executed
         self.symbols: dict[str, tuple[int, int]] = {}
+        self.uart_tx = None  # set by the USART model: ltobms.avr.uart.UartCapture
         self._slept_cycles = 0
         self._sleep_start = 0
 
@@ -128,6 +129,29 @@ class Mcu:
         addr, _ = self.symbol(name)
         vals = value if isinstance(value, tuple) else (value,)
         self.data.poke(addr, struct.pack(fmt, *vals))
+
+    # --- ports to the outside ----------------------------------------------------------------------
+    @property
+    def i2c(self):  # noqa: ANN201 - ltobms.avr.i2c.I2CBus
+        """The host side of the I2C bus to TWI0 (created on first use)."""
+        bus = self.__dict__.get("_i2c")
+        if bus is None:
+            from ltobms.avr.i2c import I2CBus
+
+            bus = self._i2c = I2CBus(self)
+        return bus
+
+    def supply_changed(self) -> None:
+        """The world's VDD changed: let the brown-out detector look at it now."""
+        bod = self.peripherals.get("BOD")
+        if bod is not None:
+            bod.check()
+
+    def pin_input_changed(self, pin: str) -> None:
+        """The world changed the level it drives onto `pin` ('PA1'...): pin-change interrupts."""
+        port = self.peripherals.get(f"PORT{pin[1]}")
+        if port is not None:
+            port.set_input(int(pin[2]), 0)
 
     # --- what peripherals call ---------------------------------------------------------------------
     def set_irq(self, vector: int, level: bool) -> None:

@@ -95,6 +95,12 @@ class Translator:
     def __init__(self, cpu) -> None:  # cpu: ltobms.avr.cpu.Cpu
         self.cpu = cpu
 
+    @property
+    def pc_mask(self) -> int:
+        """Relative jumps and calls wrap around the end of the flash (avr-gcc relies on it)."""
+        n = len(self.cpu.flash_words)
+        return (n - 1) if n and not n & (n - 1) else 0xFFFF
+
     # --- reading the program --------------------------------------------------------------------
     def fetch(self, pc: int) -> tuple[Instr | None, int, int]:
         words = self.cpu.flash_words
@@ -444,7 +450,7 @@ class _Gen:
             self.count += 1
             if n == "rjmp":
                 self.cyc += 2
-                self.exit(str((pc + 1 + k) & 0xFFFF))
+                self.exit(str((pc + 1 + k) & self.tr.pc_mask))  # wraps around the flash
             elif n == "jmp":
                 self.cyc += 3
                 self.exit(str(k))
@@ -454,7 +460,8 @@ class _Gen:
             return
         elif n in ("rcall", "call", "icall"):
             self.count += 1
-            target = {"rcall": str((pc + 1 + k) & 0xFFFF), "call": str(k), "icall": "r[30] | (r[31] << 8)"}[n]
+            target = {"rcall": str((pc + 1 + k) & self.tr.pc_mask), "call": str(k),
+                      "icall": "r[30] | (r[31] << 8)"}[n]
             self.cyc += 3 if n == "call" else 2
             w(f"t = {target}")
             w(f"cpu.push_pc({nxt})")
@@ -476,7 +483,7 @@ class _Gen:
                 # The flag was never loaded: read it from SREG.
                 cond = f"(cpu.sreg >> {BIT[f]}) & 1" if n == "brbs" else f"not (cpu.sreg >> {BIT[f]}) & 1"
             w(f"if {cond}:")
-            self.exit(str((pc + 1 + k) & 0xFFFF), extra_cycles=1, indent=2, end=False)
+            self.exit(str((pc + 1 + k) & self.tr.pc_mask), extra_cycles=1, indent=2, end=False)
             self.exit(str(nxt))
             return
         elif n in ("cpse", "sbrc", "sbrs", "sbic", "sbis"):

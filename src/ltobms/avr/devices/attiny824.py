@@ -27,8 +27,8 @@ FUSE_DEFAULTS = bytes([0x00, 0x00, 0x02, 0xFF, 0xFF, 0xF6, 0x07, 0x00, 0x00, 0xF
 OSC20M_HZ = {1: 16_000_000, 2: 20_000_000}
 RESET_PRESCALER = 6
 
-# Interrupt vectors (number -> name); vector 0 is RESET. Each vector is 2 words (JMP) on this part.
-VECTOR_SIZE_WORDS = 2
+# Interrupt vectors (number -> name); vector 0 is RESET.
+VECTOR_SIZE_WORDS = 1  # iotn824.h: _VECTOR_SIZE 2 bytes (RJMP vectors on 8 KiB parts)
 VECTORS = {
     0: "RESET", 1: "CRCSCAN_NMI", 2: "BOD_VLM", 3: "RTC_CNT", 4: "RTC_PIT", 5: "CCL_CCL",
     6: "PORTA_PORT", 7: "PORTB_PORT", 8: "TCA0_OVF", 9: "TCA0_HUNF", 10: "TCA0_CMP0",
@@ -41,4 +41,17 @@ VECTORS = {
 # Peripherals present: (name, base address, module.Class in ltobms.avr.peripherals, parameters).
 # Register blocks not listed here stay unmapped, so touching them raises in strict mode.
 PERIPHERALS: list[tuple[str, int, str, dict]] = [
+    ("NVMCTRL", 0x1000, "nvmctrl.Nvmctrl", {}),
+    ("PORTA", 0x0400, "port.Port", {"letter": "A", "vport": 0x0000, "vector": 6, "pins": 8}),
+    ("PORTB", 0x0420, "port.Port", {"letter": "B", "vport": 0x0004, "vector": 7, "pins": 4}),
+    ("RTC", 0x0140, "rtc.Rtc", {}),
+    ("ADC0", 0x0600, "adc.Adc", {"vectors": (21, 22, 23)}),
+    ("USART0", 0x0800, "usart.Usart", {"vectors": (17, 18, 19)}),
+    ("TWI0", 0x08A0, "twi.Twi", {"vector": 14}),
+    ("WDT", 0x0100, "wdt.Wdt", {}),
+    ("BOD", 0x0080, "bod.Bod", {}),
+    ("VREF", 0x00A0, "plain.Plain", {"registers": {"CTRLA": 0, "CTRLB": 1}}),
+    ("PORTMUX", 0x05E0, "plain.Plain", {"registers": {"EVSYSROUTEA": 0, "CCLROUTEA": 1, "USARTROUTEA": 2,
+                                                      "SPIROUTEA": 3, "TCAROUTEA": 4, "TCBROUTEA": 5}}),
+    ("SYSCFG", 0x0F00, "plain.Plain", {"registers": {"REVID": 1}, "reset": {1: 0x01}, "readonly": (1,)}),
 ]

@@ -1,0 +1,322 @@
+"""ADC0 of the tinyAVR 2-series: 12-bit, single-ended or differential, optional PGA (1–16×),
+accumulation of up to 1024 samples (burst or series), 8-bit mode, scaling, left adjust, window
+comparator, and the RESRDY/SAMPRDY/WCMP/RESOVR/SAMPOVR/TRIGOVR flags.
+
+Inputs are the world's analog node voltages, read at the end of each sample's sampling phase, so a
+signal that changes during a burst is seen as it changes. Timing per sample: SAMPDUR + 2 ADC clocks
+of sampling (+ the PGA sample duration when the PGA is used) and 13 ADC clocks of conversion
+(9 in 8-bit mode), with CLK_ADC = CLK_PER / prescaler. An optional seeded error model (offset, gain
+error, gaussian noise in LSB) makes accuracy claims testable; it is off unless `noise()` is called.
+TEMPSENSE returns the code that the datasheet's signature-row formula converts back to the world's
+die temperature (see `nvmctrl.TEMPSENSE_GAIN/OFFSET`).
+"""
+
+from __future__ import annotations
+
+import random
+
+from ltobms.avr.errors import Unsupported
+from ltobms.avr.peripherals.base import Peripheral
+
+CTRLA, CTRLB, CTRLC, CTRLD, INTCTRL, INTFLAGS, STATUS, DBGCTRL, CTRLE, CTRLF, COMMAND, PGACTRL = range(12)
+MUXPOS, MUXNEG = 0x0C, 0x0D
+RESULT, SAMPLE, TEMP0, WINLT, WINHT = 0x10, 0x14, 0x18, 0x1C, 0x1E
+ENABLE, LOWLAT, RUNSTDBY = 0x01, 0x20, 0x80
+RESRDY, SAMPRDY, WCMP, RESOVR, SAMPOVR, TRIGOVR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+LEFTADJ, FREERUN = 0x10, 0x20
+DIFF = 0x80
+PRESC = [2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64]
+REFS = {4: 1.024, 5: 2.048, 6: 2.5, 7: 4.096}
+PGA_SAMPDUR = [6, 15, 20, 32]
+MODE_8BIT, MODE_12BIT, MODE_SERIES, MODE_SERIES_SCALING, MODE_BURST, MODE_BURST_SCALING = range(6)
+INTERNAL = {0x30: "GND", 0x31: "VDDDIV10", 0x32: "TEMPSENSE", 0x33: "DACREF0"}
+AIN_PINS = {1: "PA1", 2: "PA2", 3: "PA3", 4: "PA4", 5: "PA5", 6: "PA6", 7: "PA7", 10: "PB1", 11: "PB0"}
+NAMES = {CTRLA: "CTRLA", CTRLB: "CTRLB", CTRLC: "CTRLC", CTRLD: "CTRLD", INTCTRL: "INTCTRL",
+         INTFLAGS: "INTFLAGS", STATUS: "STATUS", DBGCTRL: "DBGCTRL", CTRLE: "CTRLE", CTRLF: "CTRLF",
+         COMMAND: "COMMAND", PGACTRL: "PGACTRL", MUXPOS: "MUXPOS", MUXNEG: "MUXNEG",
+         RESULT: "RESULT0", RESULT + 1: "RESULT1", RESULT + 2: "RESULT2", RESULT + 3: "RESULT3",
+         SAMPLE: "SAMPLEL", SAMPLE + 1: "SAMPLEH", TEMP0: "TEMP0", TEMP0 + 1: "TEMP1", TEMP0 + 2: "TEMP2",
+         WINLT: "WINLTL", WINLT + 1: "WINLTH", WINHT: "WINHTL", WINHT + 1: "WINHTH"}
+
+
+class Adc(Peripheral):
+    """params: vectors (ERROR, RESRDY, SAMPRDY)."""
+
+    def __init__(self, mcu, name: str = "ADC0", base: int = 0x0600, vectors: tuple = (21, 22, 23)) -> None:
+        super().__init__(mcu, name, base)
+        self.v_error, self.v_resrdy, self.v_samprdy = vectors
+        d = self.data
+        for off, reg in NAMES.items():
+            d.hook(base + off, None, None, f"{name}.{reg}")
+        d.hook(base + INTCTRL, None, self._w_intctrl)
+        d.hook(base + INTFLAGS, None, self._w_intflags)
+        d.hook(base + STATUS, None, _ignore)
+        d.hook(base + COMMAND, None, self._w_command)
+        d.hook(base + CTRLA, None, self._w_ctrla)
+        d.hook(base + MUXPOS, None, self._w_muxpos)
+        d.hook(base + MUXNEG, None, self._w_muxneg)
+        for i in range(4):
+            d.hook(base + RESULT + i, self._r_result, _ignore)
+        for i in range(2):
+            d.hook(base + SAMPLE + i, self._r_sample, _ignore)
+        self._event = None
+        self._paused: int | None = None
+        self._acc = 0
+        self._count = 0
+        self._rng: random.Random | None = None
+        self._noise = (0.0, 0.0, 0.0)  # lsb_rms, offset_lsb, gain_error
+        self.conversions = 0  # samples converted since power-on (for tests and benchmarks)
+
+    def noise(self, seed: int = 0, lsb_rms: float = 0.5, offset_lsb: float = 0.0,
+              gain_error: float = 0.0) -> None:
+        """Turn on a seeded error model: gaussian noise, a fixed offset and a relative gain error."""
+        self._rng = random.Random(seed)
+        self._noise = (lsb_rms, offset_lsb, gain_error)
+
+    def reset(self) -> None:
+        self.sched.cancel(self._event)
+        self._event = None
+        self._paused = None
+        self._acc = self._count = 0
+        self.mem[self.base:self.base + 0x20] = bytes(0x20)
+        self._irqs()
+
+    # --- registers ------------------------------------------------------------------------------------
+    def _irqs(self) -> None:
+        f, e = self.reg(INTFLAGS), self.reg(INTCTRL)
+        self.mcu.set_irq(self.v_resrdy, bool(f & e & RESRDY))
+        self.mcu.set_irq(self.v_samprdy, bool(f & e & (SAMPRDY | WCMP)))
+        self.mcu.set_irq(self.v_error, bool(f & e & (RESOVR | SAMPOVR | TRIGOVR)))
+
+    def _w_intctrl(self, a: int, v: int) -> None:
+        self.mem[a] = v & 0x3F
+        self._irqs()
+
+    def _w_intflags(self, a: int, v: int) -> None:
+        self.mem[a] &= ~v & 0xFF
+        self._irqs()
+
+    def _r_result(self, a: int) -> int:
+        self.set_reg(INTFLAGS, self.reg(INTFLAGS) & ~RESRDY)
+        self._irqs()
+        return self.mem[a]
+
+    def _r_sample(self, a: int) -> int:
+        self.set_reg(INTFLAGS, self.reg(INTFLAGS) & ~SAMPRDY)
+        self._irqs()
+        return self.mem[a]
+
+    def _w_ctrla(self, a: int, v: int) -> None:
+        self.mem[a] = v
+        if not v & ENABLE:
+            self._stop()
+
+    def _w_muxpos(self, a: int, v: int) -> None:
+        self.mem[a] = v
+        if self.reg(COMMAND) & 7 == 2:
+            self._start()
+
+    def _w_muxneg(self, a: int, v: int) -> None:
+        self.mem[a] = v
+        if self.reg(COMMAND) & 7 == 3:
+            self._start()
+
+    def _w_command(self, a: int, v: int) -> None:
+        start = v & 7
+        if start == 4:
+            raise Unsupported(f"{self.name}: event-triggered conversions", self.mcu.pc)
+        if start > 4:
+            raise Unsupported(f"{self.name}.COMMAND START={start} is reserved", self.mcu.pc)
+        if (v >> 4) & 7 > MODE_BURST_SCALING:
+            raise Unsupported(f"{self.name}.COMMAND MODE={(v >> 4) & 7} is reserved", self.mcu.pc)
+        self.mem[a] = v
+        if start == 0:
+            self._stop()
+        elif start == 1:
+            self._start()
+
+    # --- conversions -----------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        return self._event is not None or self._paused is not None
+
+    def _stop(self) -> None:
+        self.sched.cancel(self._event)
+        self._event = None
+        self._paused = None
+        self.set_reg(STATUS, 0)
+        self._acc = self._count = 0
+
+    def _mode(self) -> int:
+        return (self.reg(COMMAND) >> 4) & 7
+
+    def _samples_wanted(self) -> int:
+        if self._mode() in (MODE_8BIT, MODE_12BIT):
+            return 1
+        return 1 << min(self.reg(CTRLF) & 0xF, 10)
+
+    def _uses_pga(self) -> bool:
+        return bool((self.reg(MUXPOS) | self.reg(MUXNEG)) & 0x40)
+
+    def sample_cycles(self) -> int:
+        """CPU (CLK_PER) cycles one sample takes."""
+        presc = PRESC[self.reg(CTRLB) & 0xF]
+        clocks = self.reg(CTRLE) + 2 + (9 if self._mode() == MODE_8BIT else 13)
+        if self._uses_pga():
+            clocks += PGA_SAMPDUR[(self.reg(PGACTRL) >> 1) & 3]
+        return clocks * presc
+
+    def _start(self) -> None:
+        if not self.reg(CTRLA) & ENABLE:
+            return
+        if self.busy():
+            self.set_reg(INTFLAGS, self.reg(INTFLAGS) | TRIGOVR)
+            self._irqs()
+            return
+        if self._mode() in (MODE_BURST, MODE_BURST_SCALING, MODE_8BIT, MODE_12BIT) or self._count == 0:
+            self._acc = self._count = 0
+        self.set_reg(STATUS, 1)
+        self._event = self.sched.after_cycles(self.sample_cycles(), self._sample_done)
+
+    def _sample_done(self) -> None:
+        self._event = None
+        code = self._convert()
+        self.conversions += 1
+        mode = self._mode()
+        self._acc += code
+        self._count += 1
+        self._store_sample(code)
+        wanted = self._samples_wanted()
+        if self._count < wanted:
+            if mode in (MODE_BURST, MODE_BURST_SCALING):
+                self._event = self.sched.after_cycles(self.sample_cycles(), self._sample_done)
+                return
+            self.set_reg(STATUS, 0)  # series: wait for the next trigger
+            return
+        self._store_result(self._acc, wanted)
+        self._acc = self._count = 0
+        self.set_reg(STATUS, 0)
+        if self.reg(CTRLF) & FREERUN:
+            self._start()
+
+    def _store_sample(self, code: int) -> None:
+        flags = self.reg(INTFLAGS)
+        if flags & SAMPRDY:
+            flags |= SAMPOVR
+        v = code << 4 if self.reg(CTRLF) & LEFTADJ and self._mode() != MODE_8BIT else code
+        v &= 0xFFFF
+        self.set_reg(SAMPLE, v & 0xFF)
+        self.set_reg(SAMPLE + 1, v >> 8)
+        self.set_reg(INTFLAGS, flags | SAMPRDY)
+        self._irqs()
+
+    def _store_result(self, acc: int, n: int) -> None:
+        mode = self._mode()
+        if mode in (MODE_SERIES_SCALING, MODE_BURST_SCALING):
+            # Scaled to 16 bits: the accumulated 12-bit samples become one 16-bit value.
+            value = (acc << 4) // n if n < 16 else acc // (n // 16)
+        elif mode == MODE_8BIT:
+            value = acc
+        else:
+            value = acc
+            if self.reg(CTRLF) & LEFTADJ and n == 1:
+                value = acc << 4
+        value &= 0xFFFFFFFF
+        flags = self.reg(INTFLAGS)
+        if flags & RESRDY:
+            flags |= RESOVR
+        for i in range(4):
+            self.set_reg(RESULT + i, (value >> (8 * i)) & 0xFF)
+        flags |= RESRDY
+        if self._window_hit(acc if mode not in (MODE_SERIES_SCALING, MODE_BURST_SCALING) else value):
+            flags |= WCMP
+        self.set_reg(INTFLAGS, flags)
+        self._irqs()
+
+    def _window_hit(self, value: int) -> bool:
+        mode = self.reg(CTRLD) & 7
+        if mode == 0:
+            return False
+        signed = bool(self.reg(COMMAND) & DIFF)
+        lt = self.reg(WINLT) | (self.reg(WINLT + 1) << 8)
+        ht = self.reg(WINHT) | (self.reg(WINHT + 1) << 8)
+        if signed:
+            lt = lt - 0x10000 if lt & 0x8000 else lt
+            ht = ht - 0x10000 if ht & 0x8000 else ht
+        hits = {1: value < lt, 2: value > ht, 3: lt < value < ht, 4: value < lt or value > ht}
+        return hits.get(mode, False)
+
+    # --- the analog front end ----------------------------------------------------------------------------
+    def reference(self) -> float:
+        sel = self.reg(CTRLC) & 7
+        if sel == 0:
+            return self.mcu.world.vdd(self.sched.time)
+        if sel in REFS:
+            return REFS[sel]
+        raise Unsupported(f"{self.name}.CTRLC REFSEL={sel} (VREFA / reserved)", self.mcu.pc)
+
+    def _node(self, mux: int) -> float:
+        ch = mux & 0x3F
+        t = self.sched.time
+        if ch in AIN_PINS:
+            return self.mcu.world.analog(AIN_PINS[ch], t)
+        name = INTERNAL.get(ch)
+        if name == "GND":
+            return 0.0
+        if name == "VDDDIV10":
+            return self.mcu.world.vdd(t) / 10.0
+        if name == "TEMPSENSE":
+            return self._tempsense_volts()
+        raise Unsupported(f"{self.name}: input channel 0x{ch:02x} ({name or 'reserved'})", self.mcu.pc)
+
+    def _tempsense_volts(self) -> float:
+        """The sensor voltage whose 12-bit code the SIGROW formula turns into the die temperature."""
+        from ltobms.avr.peripherals.nvmctrl import TEMPSENSE_GAIN, TEMPSENSE_OFFSET
+
+        kelvin = self.mcu.world.die_temperature(self.sched.time) + 273.15
+        code10 = kelvin * 256.0 / TEMPSENSE_GAIN + TEMPSENSE_OFFSET
+        return code10 * 4.0 / 4096.0 * 1.024
+
+    def gain(self) -> int:
+        return 1 << min((self.reg(PGACTRL) >> 5) & 7, 4)
+
+    def _convert(self) -> int:
+        pos, neg = self.reg(MUXPOS), self.reg(MUXNEG)
+        diff = bool(self.reg(COMMAND) & DIFF)
+        pga = bool((pos | neg) & 0x40)
+        if pga and not self.reg(PGACTRL) & 1:
+            gain = 0.0  # PGA selected but not enabled: no signal reaches the ADC
+        else:
+            gain = self.gain() if pga else 1
+        vref = self.reference()
+        vp = self._node(pos)
+        vn = self._node(neg) if diff else 0.0
+        lsb_rms, offset, gain_err = self._noise
+        if diff:
+            x = (vp - vn) * gain / vref * 2048.0
+        else:
+            x = vp * gain / vref * 4096.0
+        x = x * (1.0 + gain_err) + offset
+        if self._rng is not None and lsb_rms:
+            x += self._rng.gauss(0.0, lsb_rms)
+        code = int(round(x))
+        if diff:
+            code = max(-2048, min(2047, code))
+        else:
+            code = max(0, min(4095, code))
+        if self._mode() == MODE_8BIT:
+            code >>= 4
+        return code
+
+    def sleep_changed(self, mode: str | None) -> None:
+        if mode in ("STANDBY", "PDOWN") and not (mode == "STANDBY" and self.reg(CTRLA) & RUNSTDBY):
+            if self._event is not None:
+                self._paused = max(0, self._event.cycle - self.sched.cycles)
+                self.sched.cancel(self._event)
+                self._event = None
+        elif mode is None and self._paused is not None:
+            self._event = self.sched.after_cycles(self._paused, self._sample_done)
+            self._paused = None
+
+
+def _ignore(a: int, v: int) -> None:
+    return None

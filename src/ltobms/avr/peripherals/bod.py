@@ -1,0 +1,59 @@
+"""BOD: brown-out detection from the BODCFG fuse (level, enabled in active/sleep). The supply comes
+from `world.vdd(t)`; it is checked at reset, whenever the world calls `mcu.supply_changed()`, and
+every `CHECK_S` of simulated time while enabled. Below the level the chip is held in reset (BORF)."""
+
+from __future__ import annotations
+
+from ltobms.avr.peripherals.base import Peripheral
+
+CTRLA, CTRLB, VLMCTRLA, INTCTRL, INTFLAGS, STATUS = 0x00, 0x01, 0x08, 0x09, 0x0A, 0x0B
+LEVELS = {0: 1.8, 2: 2.6, 7: 4.2}  # BODLEVEL0/2/7, typical thresholds in volts
+CHECK_S = 0.1
+
+
+class Bod(Peripheral):
+    def __init__(self, mcu, name: str = "BOD", base: int = 0x0080, **params) -> None:
+        super().__init__(mcu, name, base, **params)
+        d = self.data
+        for off, reg in ((CTRLA, "CTRLA"), (CTRLB, "CTRLB"), (VLMCTRLA, "VLMCTRLA"), (INTCTRL, "INTCTRL"),
+                         (INTFLAGS, "INTFLAGS"), (STATUS, "STATUS")):
+            d.hook(base + off, None, None, f"{name}.{reg}")
+        d.hook(base + CTRLA, None, _ignore)  # loaded from the fuse; writable only under CCP (unmodelled)
+        d.hook(base + CTRLB, None, _ignore)
+        d.hook(base + STATUS, None, _ignore)
+        self._event = None
+        self.in_reset = False
+
+    def reset(self) -> None:
+        fuse = self.mcu.fuses[1]
+        self.set_reg(CTRLA, fuse & 0x1F)
+        self.set_reg(CTRLB, fuse >> 5)
+        self.set_reg(STATUS, 0)
+        self.sched.cancel(self._event)
+        self._event = None
+        if self.enabled():
+            self._event = self.sched.after_seconds(CHECK_S, self._periodic)
+
+    def enabled(self) -> bool:
+        return (self.reg(CTRLA) >> 2) & 3 != 0
+
+    def level(self) -> float:
+        return LEVELS.get(self.reg(CTRLB) & 7, 1.8)
+
+    def check(self) -> None:
+        if not self.enabled():
+            return
+        low = self.mcu.world.vdd(self.sched.time) < self.level()
+        self.set_reg(STATUS, 1 if not low else 0)
+        if low:
+            self.mcu.reset("BORF")
+
+    def _periodic(self) -> None:
+        self._event = None
+        self.check()
+        if self._event is None and self.enabled():
+            self._event = self.sched.after_seconds(CHECK_S, self._periodic)
+
+
+def _ignore(a: int, v: int) -> None:
+    return None
