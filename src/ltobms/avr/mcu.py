@@ -48,6 +48,8 @@ class Mcu:
         self.uart_tx = None  # set by the USART model: ltobms.avr.uart.UartCapture
         self._slept_cycles = 0
         self._sleep_start = 0
+        self._retime = False
+        self.sched.on_frequency_change = self._frequency_changed
 
         d = self.data
         d.map_plain(device.SRAM_START, device.SRAM_SIZE)
@@ -234,11 +236,21 @@ class Mcu:
         self.stop = False
         self.cpu.run(self.sched.cycles + n)
 
+    def _frequency_changed(self) -> None:
+        # A run's end is a cycle number: leave the CPU loop so `run` re-converts it at the new clock.
+        self._retime = True
+        self.stop = True
+
     def run(self, seconds: float) -> None:
-        """Run for `seconds` of simulated time (stops early at a BREAK when `stop_on_break`)."""
-        self.stop = False
+        """Run for `seconds` of simulated time (stops early at a BREAK when `stop_on_break`, or when
+        a host-side port such as the I2C bus asks the CPU loop to hand back control)."""
         end = self.sched.time + seconds
-        self.cpu.run(self.sched.cycle_at(end))
+        while True:
+            self.stop = False
+            self._retime = False
+            self.cpu.run(self.sched.cycle_at(end))
+            if not self._retime:
+                break
 
     def run_until(self, predicate: Callable[[], bool], timeout_s: float = 10.0,
                   step_s: float = 1e-3) -> float:

@@ -39,6 +39,7 @@ class Scheduler:
         self._heap: list[Event] = []
         self._seq = 0
         self.next_cycle = NEVER
+        self.on_frequency_change: Callable[[], None] | None = None
 
     # --- clock ---------------------------------------------------------------------------------
     @property
@@ -62,6 +63,8 @@ class Scheduler:
                 ev.cycle = self.cycle_at(ev.time)
         heapq.heapify(self._heap)
         self._update_next()
+        if self.on_frequency_change is not None:
+            self.on_frequency_change()
 
     # --- events --------------------------------------------------------------------------------
     def at_cycle(self, cycle: int, fn: Callable[[], None]) -> Event:

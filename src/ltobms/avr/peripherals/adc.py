@@ -5,8 +5,8 @@ comparator, and the RESRDY/SAMPRDY/WCMP/RESOVR/SAMPOVR/TRIGOVR flags.
 Inputs are the world's analog node voltages, read at the end of each sample's sampling phase, so a
 signal that changes during a burst is seen as it changes. Timing per sample: SAMPDUR + 2 ADC clocks
 of sampling (+ the PGA sample duration when the PGA is used) and 13 ADC clocks of conversion
-(9 in 8-bit mode), with CLK_ADC = CLK_PER / prescaler. An optional seeded error model (offset, gain
-error, gaussian noise in LSB) makes accuracy claims testable; it is off unless `noise()` is called.
+(9 in 8-bit mode), with CLK_ADC = CLK_PER / prescaler. A seeded error model (gaussian noise, 1 LSB rms
+by default; offset and gain error settable with `noise()`) makes accuracy claims meaningful.
 TEMPSENSE returns the code that the datasheet's signature-row formula converts back to the world's
 die temperature (see `nvmctrl.TEMPSENSE_GAIN/OFFSET`).
 """
@@ -28,6 +28,7 @@ DIFF = 0x80
 PRESC = [2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64]
 REFS = {4: 1.024, 5: 2.048, 6: 2.5, 7: 4.096}
 PGA_SAMPDUR = [6, 15, 20, 32]
+DEFAULT_NOISE_LSB, DEFAULT_SEED = 1.0, 824
 MODE_8BIT, MODE_12BIT, MODE_SERIES, MODE_SERIES_SCALING, MODE_BURST, MODE_BURST_SCALING = range(6)
 INTERNAL = {0x30: "GND", 0x31: "VDDDIV10", 0x32: "TEMPSENSE", 0x33: "DACREF0"}
 AIN_PINS = {1: "PA1", 2: "PA2", 3: "PA3", 4: "PA4", 5: "PA5", 6: "PA6", 7: "PA7", 10: "PB1", 11: "PB0"}
@@ -63,13 +64,15 @@ class Adc(Peripheral):
         self._paused: int | None = None
         self._acc = 0
         self._count = 0
-        self._rng: random.Random | None = None
-        self._noise = (0.0, 0.0, 0.0)  # lsb_rms, offset_lsb, gain_error
+        # Real conversions carry about one LSB of noise, which is what lets oversampling resolve
+        # below one LSB; it is seeded, so every run is repeatable. `noise(lsb_rms=0)` turns it off.
+        self._rng: random.Random | None = random.Random(DEFAULT_SEED)
+        self._noise = (DEFAULT_NOISE_LSB, 0.0, 0.0)  # lsb_rms, offset_lsb, gain_error
         self.conversions = 0  # samples converted since power-on (for tests and benchmarks)
 
     def noise(self, seed: int = 0, lsb_rms: float = 0.5, offset_lsb: float = 0.0,
               gain_error: float = 0.0) -> None:
-        """Turn on a seeded error model: gaussian noise, a fixed offset and a relative gain error."""
+        """Set the seeded error model: gaussian noise, a fixed offset and a relative gain error."""
         self._rng = random.Random(seed)
         self._noise = (lsb_rms, offset_lsb, gain_error)
 
