@@ -62,6 +62,8 @@ class Adc(Peripheral):
             d.hook(base + SAMPLE + i, self._r_sample, _ignore)
         self._event = None
         self._paused: int | None = None
+        self._resume_fn = self._sample_done
+        self._burst_t0 = 0.0
         self._acc = 0
         self._count = 0
         # Real conversions carry about one LSB of noise, which is what lets oversampling resolve
@@ -178,11 +180,36 @@ class Adc(Peripheral):
         if self._mode() in (MODE_BURST, MODE_BURST_SCALING, MODE_8BIT, MODE_12BIT) or self._count == 0:
             self._acc = self._count = 0
         self.set_reg(STATUS, 1)
+        n = self._samples_wanted()
+        if self._mode() in (MODE_BURST, MODE_BURST_SCALING) and n > 1 and not self.reg(INTCTRL) & SAMPRDY:
+            # A whole burst in one event: each sample still sees the inputs at its own instant.
+            self._burst_t0 = self.sched.time
+            self._event = self.sched.after_cycles(n * self.sample_cycles(), self._burst_done)
+            return
         self._event = self.sched.after_cycles(self.sample_cycles(), self._sample_done)
+
+    def _burst_done(self) -> None:
+        self._event = None
+        n = self._samples_wanted()
+        dt = (self.sched.time - self._burst_t0) / n
+        t0 = self._burst_t0
+        convert = self._convert
+        codes = [convert(t0 + (i + 1) * dt) for i in range(n)]
+        self.conversions += n
+        flags = self.reg(INTFLAGS)
+        if n > 1 or flags & SAMPRDY:
+            flags |= SAMPOVR  # every sample after the first overwrote an unread one
+        self.set_reg(INTFLAGS, flags & ~SAMPRDY)
+        self._store_sample(codes[-1])
+        self._store_result(sum(codes), n)
+        self._acc = self._count = 0
+        self.set_reg(STATUS, 0)
+        if self.reg(CTRLF) & FREERUN:
+            self._start()
 
     def _sample_done(self) -> None:
         self._event = None
-        code = self._convert()
+        code = self._convert(self.sched.time)
         self.conversions += 1
         mode = self._mode()
         self._acc += code
@@ -249,17 +276,16 @@ class Adc(Peripheral):
         return hits.get(mode, False)
 
     # --- the analog front end ----------------------------------------------------------------------------
-    def reference(self) -> float:
+    def reference(self, t: float) -> float:
         sel = self.reg(CTRLC) & 7
         if sel == 0:
-            return self.mcu.world.vdd(self.sched.time)
+            return self.mcu.world.vdd(t)
         if sel in REFS:
             return REFS[sel]
         raise Unsupported(f"{self.name}.CTRLC REFSEL={sel} (VREFA / reserved)", self.mcu.pc)
 
-    def _node(self, mux: int) -> float:
+    def _node(self, mux: int, t: float) -> float:
         ch = mux & 0x3F
-        t = self.sched.time
         if ch in AIN_PINS:
             return self.mcu.world.analog(AIN_PINS[ch], t)
         name = INTERNAL.get(ch)
@@ -268,21 +294,21 @@ class Adc(Peripheral):
         if name == "VDDDIV10":
             return self.mcu.world.vdd(t) / 10.0
         if name == "TEMPSENSE":
-            return self._tempsense_volts()
+            return self._tempsense_volts(t)
         raise Unsupported(f"{self.name}: input channel 0x{ch:02x} ({name or 'reserved'})", self.mcu.pc)
 
-    def _tempsense_volts(self) -> float:
+    def _tempsense_volts(self, t: float) -> float:
         """The sensor voltage whose 12-bit code the SIGROW formula turns into the die temperature."""
         from ltobms.avr.peripherals.nvmctrl import TEMPSENSE_GAIN, TEMPSENSE_OFFSET
 
-        kelvin = self.mcu.world.die_temperature(self.sched.time) + 273.15
+        kelvin = self.mcu.world.die_temperature(t) + 273.15
         code10 = kelvin * 256.0 / TEMPSENSE_GAIN + TEMPSENSE_OFFSET
         return code10 * 4.0 / 4096.0 * 1.024
 
     def gain(self) -> int:
         return 1 << min((self.reg(PGACTRL) >> 5) & 7, 4)
 
-    def _convert(self) -> int:
+    def _convert(self, t: float) -> int:
         pos, neg = self.reg(MUXPOS), self.reg(MUXNEG)
         diff = bool(self.reg(COMMAND) & DIFF)
         pga = bool((pos | neg) & 0x40)
@@ -290,9 +316,9 @@ class Adc(Peripheral):
             gain = 0.0  # PGA selected but not enabled: no signal reaches the ADC
         else:
             gain = self.gain() if pga else 1
-        vref = self.reference()
-        vp = self._node(pos)
-        vn = self._node(neg) if diff else 0.0
+        vref = self.reference(t)
+        vp = self._node(pos, t)
+        vn = self._node(neg, t) if diff else 0.0
         lsb_rms, offset, gain_err = self._noise
         if diff:
             x = (vp - vn) * gain / vref * 2048.0
@@ -314,10 +340,11 @@ class Adc(Peripheral):
         if mode in ("STANDBY", "PDOWN") and not (mode == "STANDBY" and self.reg(CTRLA) & RUNSTDBY):
             if self._event is not None:
                 self._paused = max(0, self._event.cycle - self.sched.cycles)
+                self._resume_fn = self._event.fn
                 self.sched.cancel(self._event)
                 self._event = None
         elif mode is None and self._paused is not None:
-            self._event = self.sched.after_cycles(self._paused, self._sample_done)
+            self._event = self.sched.after_cycles(self._paused, self._resume_fn)
             self._paused = None
 
 
