@@ -21,8 +21,9 @@
  * 1 MOhm dividers' sampling error small. */
 #define ADC_SAMPDUR_CLOCKS 20u
 #define VOLTAGE_SAMPLES ADC_SAMPNUM_ACC16_gc  /* 16 samples: voltage resolution 47 uV (LTO) */
-#define CURRENT_SAMPLES ADC_SAMPNUM_ACC64_gc  /* 64 samples: <= 5 uA per count at gain 16 (LTO) */
-#define CURRENT_SAMPLE_COUNT 64L
+/* 256 samples each for offset and signal: 1.2 uA per count at gain 16 (LTO) and, with ~1 LSB rms of
+ * converter noise, about 30 uA rms on the difference: resolution well under 0.1 mA. */
+#define CURRENT_SAMPLES ADC_SAMPNUM_ACC256_gc
 /* Auto-gain keeps the expected signal under 3/4 of the differential full scale (2048 counts). */
 #define GAIN_HEADROOM_COUNTS 1536
 
@@ -148,8 +149,9 @@ void measure_run(struct measurement *m)
                              ADC_DIFF_bm | ADC_MODE_BURST_gc, CURRENT_SAMPLES);
     int32_t signal = convert(ADC_VIA_PGA_gc | ADC_MUXPOS_AIN7_gc, ADC_VIA_PGA_gc | ADC_MUXNEG_AIN6_gc,
                              ADC_DIFF_bm | ADC_MODE_BURST_gc, CURRENT_SAMPLES);
-    /* uA = counts * Vref_uV / (2048 * gain * 64) / 0.1 Ohm = counts * 625 * VREF_FACTOR / (8 * gain). */
-    m->current_ua = round_div((signal - offset) * (625L * VREF_FACTOR), 8L << shift);
+    /* uA = counts * Vref_uV / (2048 * gain * 256) / 0.1 Ohm = counts * 625 * VREF_FACTOR / (32 * gain).
+     * |counts| <= 2 * 256 * 2048, so the product stays below 2^31. */
+    m->current_ua = round_div((signal - offset) * (625L * VREF_FACTOR), 32L << shift);
     m->offset_counts = offset;
     m->gain = (uint8_t)(1u << shift);
 

@@ -56,34 +56,38 @@ def eeprom_image(
 
 class Bench:
     def __init__(self, elf: Path, board: BoardModel, eeprom: bytes | None = None) -> None:
+        from ltobms.avr.i2c import I2CBus
         from ltobms.avr.mcu import Mcu
 
         self.elf = elf
         self.board = board
-        self.mcu = Mcu.from_elf(str(elf), world=board)
+        self.mcu = Mcu.from_elf(elf, world=board)
         if eeprom is not None:
             self.write_eeprom(eeprom)
+            self.mcu.reset("PORF")  # power up with the configuration in place
         self.symbols = data_symbols(elf)
+        self.i2c = I2CBus(self.mcu)
 
     # --- time ----------------------------------------------------------------------------------
     @property
     def time(self) -> float:
-        return self.mcu.sched.time
+        return self.mcu.time
 
     def run_until(self, t: float) -> None:
-        self.mcu.run_until(t)
+        if t > self.mcu.time:
+            self.mcu.run(t - self.mcu.time)
 
     def run_for(self, seconds: float) -> None:
-        self.run_until(self.time + seconds)
+        self.mcu.run(seconds)
 
     # --- memories ------------------------------------------------------------------------------
     def write_eeprom(self, image: bytes) -> None:
         full = bytearray(b"\xff" * 128)
         full[: len(image)] = image
-        self.mcu.load_eeprom(bytes(full))
+        self.mcu.eeprom_write_raw(0, bytes(full))
 
     def eeprom(self) -> bytes:
-        return bytes(self.mcu.data.mem[EEPROM_START: EEPROM_START + 128])
+        return bytes(self.mcu.eeprom)
 
     def ram(self, name: str) -> bytes:
         sym = self.symbols[name]
@@ -94,26 +98,20 @@ class Bench:
         self.mcu.data.mem[sym.address: sym.address + len(value)] = value
 
     def static_ram(self) -> tuple[int, int]:
-        """[start, end) of .data + .bss."""
-        start = self.symbols["__data_start"].address
-        end = self.symbols["__bss_end"].address
-        return start, end
+        """[start, end) of .data + .bss (.data starts the SRAM when present, else .bss does)."""
+        return SRAM_START, self.symbols["__bss_end"].address
 
     # --- outputs -------------------------------------------------------------------------------
     def lines(self) -> list[str]:
-        return [line for _, line in self.timed_lines()]
+        return self.mcu.uart_tx.lines
 
     def timed_lines(self) -> list[tuple[float, str]]:
-        return [(t, line) for t, line in self.mcu.uart_tx.lines]
+        return self.mcu.uart_tx.timed_lines
 
     # --- I2C host ------------------------------------------------------------------------------
-    @property
-    def i2c(self):  # noqa: ANN201  (the emulator's I2CBus)
-        return self.mcu.i2c
-
     def read_register(self, reg: int) -> int:
-        data = self.i2c.write_read(INA260_ADDRESS, bytes([reg]), 2)
-        return int.from_bytes(data, "big")
+        return int.from_bytes(self.i2c.write_read(INA260_ADDRESS, bytes([reg]), 2), "big")
 
     def write_register(self, reg: int, value: int) -> None:
-        self.i2c.write(INA260_ADDRESS, bytes([reg, value >> 8, value & 0xFF]))
+        result = self.i2c.write(INA260_ADDRESS, bytes([reg, value >> 8, value & 0xFF]))
+        assert result.ok, f"write to register 0x{reg:02x} not acknowledged"
