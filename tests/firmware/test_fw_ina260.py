@@ -39,6 +39,31 @@ def test_charging_current_is_negative(images: ImageBuilder) -> None:
     assert abs(signed16(bench.read_register(0x01)) - (-200 / 1.25)) <= 1
 
 
+class AlternatingLoad(BoardModel):
+    """Current steps each second between two values whose register codes differ in both bytes:
+    318.75 mA = 00FFh and 320.00 mA = 0100h. A torn read would show 0000h or 01FFh."""
+
+    def current(self, t: float) -> float:
+        if not self.switch_closed:
+            return 0.0
+        return 0.31875 if int(t) % 2 else 0.32
+
+
+def test_reads_are_never_torn_by_a_measurement(images: ImageBuilder) -> None:
+    from ltobms.avr.i2c import I2CBus
+
+    board = AlternatingLoad(board="revC", cell_v=CELL_V)
+    bench = Bench(images.elf(Variant("LTO", "revC")), board)
+    bench.run_until(2.2)
+    slow = I2CBus(bench.mcu, frequency_hz=1000.0)  # a 2-byte read spans ~20 ms
+    slow.write(0x41, bytes([0x01]))
+    seen = []
+    while bench.time < 12.0:
+        seen.append(int.from_bytes(slow.read(0x41, 2), "big"))
+    assert set(seen) <= {0x00FF, 0x0100}, f"torn values: {sorted(set(seen) - {0x00FF, 0x0100})}"
+    assert {0x00FF, 0x0100} <= set(seen)
+
+
 def test_identification_and_power_on_values(bench: Bench) -> None:
     assert bench.read_register(0xFE) == 0x5449
     assert bench.read_register(0xFF) == 0x2270
