@@ -8,6 +8,8 @@ from fw_bench import Bench
 from fw_board import BoardModel
 from fw_images import ImageBuilder, Variant
 
+from ltobms.telemetry import parse_line
+
 pytestmark = pytest.mark.xdist_group("firmware")
 
 PERIOD_S = 1.0
@@ -79,8 +81,10 @@ def test_switch_open_from_reset_until_first_measurement(images: ImageBuilder, bo
     board = BoardModel(board=board_rev, cell_v=2.4)
     bench = Bench(images.elf(Variant("LTO", board_rev)), board)
     assert not board.switch_closed, "reset state must be disconnected"
+    assert not board.qwiic_on
     bench.run_until(0.5)
     assert board.switch_closed, "a healthy cell is connected after the first measurement"
+    assert board.qwiic_on, "QWIIC 3.3 V on in normal operation"
     first_close = next(t for t, closed in board.switch_events if closed)
     assert first_close > 0.0
     # Protection is active well within 2 s of reset.
@@ -135,7 +139,7 @@ def test_over_current_both_directions_with_hold_time(images: ImageBuilder, amps:
     board = BoardModel(board="revB", cell_v=2.4)
     bench = Bench(images.elf(Variant("LTO", "revB")), board)
     bench.run_until(1.5)
-    assert board.switch_closed
+    assert board.switch_closed and board.qwiic_on
     if amps > 0:
         board.load_a = amps
     else:
@@ -173,5 +177,10 @@ def test_watchdog_resets_a_hung_firmware_and_the_switch_opens(images: ImageBuild
     reclosed = [t for t, closed in board.switch_events if closed and t > t_reset]
     assert reclosed, "re-measured and reconnected after the reset"
     assert reclosed[0] > t_reset
-    log = [line for line in bench.lines() if not line.startswith("#")]
+    lines = bench.lines()
+    log = [line for line in lines if not line.startswith("#")]
     assert "reset_flags=8i" in log[-1], "the line after the reset reports a watchdog reset"
+    # DEBUG output only on '#' lines; everything else is a valid log line.
+    assert any(line.startswith("# ") for line in lines)
+    for line in log:
+        parse_line(line)
