@@ -122,3 +122,22 @@ def test_charge_counter_carries_the_sub_unit_remainder(images: ImageBuilder) -> 
     total_uas = (mah - start_mah) * 3_600_000 + (rem - start_rem)
     assert mah == 1
     assert total_uas == pytest.approx(7300 * 600, rel=0.005)
+
+
+def test_counters_near_ten_years_at_two_amps_neither_wrap_nor_lose(images: ImageBuilder) -> None:
+    """Start the counters where 10 years at 2 A (and 4 V) would leave them; a minute more must add
+    on top, and the log must print the large numbers exactly."""
+    ten_years_mah = 2000 * 24 * 3650  # 175 200 000 mAh
+    ten_years_mwh = ten_years_mah * 4  # 700 800 000 mWh
+    board = BoardModel(board="revC", cell_v=2.4, load_a=0.5)
+    bench = Bench(images.elf(Variant("LTO", "revC")), board)
+    bench.run_until(0.5)
+    name = next(n for n in bench.symbols if n.split(".")[0] == "energy")
+    bench.poke(name, ten_years_mah.to_bytes(4, "little", signed=True))  # charge_mah
+    address = bench.symbols[name].address
+    bench.mcu.data.mem[address + 8: address + 12] = ten_years_mwh.to_bytes(4, "little")  # discharged_mwh
+    bench.run_until(60.5)
+    last = parse_line(log_lines(bench)[-1][1]).fields
+    # Measurements 1..60 at 0.5 A and 2.4 V after the poke: 8.33 mAh and 20 mWh on top.
+    assert last["charge"] - ten_years_mah == 8
+    assert last["E_dis"] - ten_years_mwh in (19, 20)  # 20.0 mWh: a hair of noise may round below
