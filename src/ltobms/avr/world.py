@@ -15,6 +15,10 @@ class World(Protocol):
     def pin_changed(self, pin: str, output: bool, level: int, pullup: bool, t: float) -> None: ...
     def pin_input(self, pin: str, t: float) -> int | None: ...
 
+    # Optional: `analog_many(pin, times) -> sequence of volts` lets the ADC read a whole burst in
+    # one call (the same values `analog` would give at each instant); without it, `analog` is
+    # called once per sample.
+
 
 class StaticWorld:
     """Fixed voltages and temperature that a test sets; records every pin change."""

@@ -13,7 +13,7 @@ die temperature (see `nvmctrl.TEMPSENSE_GAIN/OFFSET`).
 
 from __future__ import annotations
 
-import random
+import numpy as np
 
 from ltobms.avr.errors import Unsupported
 from ltobms.avr.peripherals.base import Peripheral
@@ -68,14 +68,14 @@ class Adc(Peripheral):
         self._count = 0
         # Real conversions carry about one LSB of noise, which is what lets oversampling resolve
         # below one LSB; it is seeded, so every run is repeatable. `noise(lsb_rms=0)` turns it off.
-        self._rng: random.Random | None = random.Random(DEFAULT_SEED)
+        self._rng: np.random.Generator | None = np.random.default_rng(DEFAULT_SEED)
         self._noise = (DEFAULT_NOISE_LSB, 0.0, 0.0)  # lsb_rms, offset_lsb, gain_error
         self.conversions = 0  # samples converted since power-on (for tests and benchmarks)
 
     def noise(self, seed: int = 0, lsb_rms: float = 0.5, offset_lsb: float = 0.0,
               gain_error: float = 0.0) -> None:
         """Set the seeded error model: gaussian noise, a fixed offset and a relative gain error."""
-        self._rng = random.Random(seed)
+        self._rng = np.random.default_rng(seed)
         self._noise = (lsb_rms, offset_lsb, gain_error)
 
     def reset(self) -> None:
@@ -193,15 +193,14 @@ class Adc(Peripheral):
         n = self._samples_wanted()
         dt = (self.sched.time - self._burst_t0) / n
         t0 = self._burst_t0
-        convert = self._convert
-        codes = [convert(t0 + (i + 1) * dt) for i in range(n)]
+        codes = self._convert_many([t0 + (i + 1) * dt for i in range(n)])
         self.conversions += n
         flags = self.reg(INTFLAGS)
         if n > 1 or flags & SAMPRDY:
             flags |= SAMPOVR  # every sample after the first overwrote an unread one
         self.set_reg(INTFLAGS, flags & ~SAMPRDY)
-        self._store_sample(codes[-1])
-        self._store_result(sum(codes), n)
+        self._store_sample(int(codes[-1]))
+        self._store_result(int(codes.sum()), n)
         self._acc = self._count = 0
         self.set_reg(STATUS, 0)
         if self.reg(CTRLF) & FREERUN:
@@ -309,6 +308,10 @@ class Adc(Peripheral):
         return 1 << min((self.reg(PGACTRL) >> 5) & 7, 4)
 
     def _convert(self, t: float) -> int:
+        return int(self._convert_many([t])[0])
+
+    def _convert_many(self, times: list[float]) -> np.ndarray:
+        """Codes of samples taken at `times` (the front end evaluated per sample, vectorised)."""
         pos, neg = self.reg(MUXPOS), self.reg(MUXNEG)
         diff = bool(self.reg(COMMAND) & DIFF)
         pga = bool((pos | neg) & 0x40)
@@ -316,25 +319,32 @@ class Adc(Peripheral):
             gain = 0.0  # PGA selected but not enabled: no signal reaches the ADC
         else:
             gain = self.gain() if pga else 1
-        vref = self.reference(t)
-        vp = self._node(pos, t)
-        vn = self._node(neg, t) if diff else 0.0
+        vref = self.reference(times[0])
+        vp = self._node_many(pos, times)
         lsb_rms, offset, gain_err = self._noise
         if diff:
-            x = (vp - vn) * gain / vref * 2048.0
+            x = (vp - self._node_many(neg, times)) * (gain / vref * 2048.0)
         else:
-            x = vp * gain / vref * 4096.0
+            x = vp * (gain / vref * 4096.0)
         x = x * (1.0 + gain_err) + offset
         if self._rng is not None and lsb_rms:
-            x += self._rng.gauss(0.0, lsb_rms)
-        code = int(round(x))
-        if diff:
-            code = max(-2048, min(2047, code))
-        else:
-            code = max(0, min(4095, code))
+            x = x + self._rng.normal(0.0, lsb_rms, len(times))
+        codes = np.rint(x).astype(np.int64)
+        codes = np.clip(codes, -2048, 2047) if diff else np.clip(codes, 0, 4095)
         if self._mode() == MODE_8BIT:
-            code >>= 4
-        return code
+            codes >>= 4
+        return codes
+
+    def _node_many(self, mux: int, times: list[float]) -> np.ndarray:
+        ch = mux & 0x3F
+        if ch in AIN_PINS:
+            world = self.mcu.world
+            pin = AIN_PINS[ch]
+            many = getattr(world, "analog_many", None)
+            if many is not None:
+                return np.asarray(many(pin, times), dtype=float)
+            return np.fromiter((world.analog(pin, t) for t in times), dtype=float, count=len(times))
+        return np.fromiter((self._node(mux, t) for t in times), dtype=float, count=len(times))
 
     def sleep_changed(self, mode: str | None) -> None:
         if mode in ("STANDBY", "PDOWN") and not (mode == "STANDBY" and self.reg(CTRLA) & RUNSTDBY):
