@@ -4,6 +4,7 @@ A missing binary is installed with apt-get; if that fails the test fails loudly.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import socket
@@ -27,10 +28,17 @@ def ensure_binary(binary: str, package: str) -> str:
     path = shutil.which(binary)
     if path:
         return path
-    update = subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True)
-    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-    install = subprocess.run(["apt-get", "install", "-y", "-q", package], capture_output=True, text=True,
-                             env=env)
+    # pytest-xdist workers may install at the same moment: one apt-get at a time (dpkg's own lock
+    # would make the second one fail instead of waiting).
+    with open("/tmp/ltobms-tests-apt.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = shutil.which(binary)
+        if path:
+            return path
+        update = subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True)
+        env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        install = subprocess.run(["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", package],
+                                 capture_output=True, text=True, env=env)
     path = shutil.which(binary)
     if not path:
         pytest.fail(f"cannot install Debian package {package} for {binary}: {update.stderr[-300:]} "
