@@ -45,8 +45,10 @@ test: firmware
 lint: $(STAMP)
 	$(VPY) -m ruff check $(wildcard src tests tools bench)
 
+# The simulated solar week, shortened to fit about two minutes (DEMO_DAYS=7 runs the whole week).
+DEMO_DAYS ?= 1
 demo: firmware
-	@echo "The firmware is built (build/*.elf). The simulated solar week arrives with 'ltobms simulate'."
+	$(VPY) -m ltobms simulate solar-week --days $(DEMO_DAYS) --out sim-out/demo
 
 bench: firmware
 	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; $(VPY) "$$b" || exit 1; done

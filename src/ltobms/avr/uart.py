@@ -13,14 +13,19 @@ class UartCapture:
         self._lines: list[tuple[float, str]] = []
         self.listeners: list[Callable[[float, str], None]] = []  # called with each complete line
         self.sender: Callable[[bytes], None] | None = None  # set by the USART model
+        # False: keep nothing, only call the listeners (a simulated week would otherwise hold
+        # millions of timestamped bytes)
+        self.retain = True
 
     def receive(self, t: float, byte: int) -> None:
         """The USART finished sending `byte` at time `t`."""
-        self.bytes.append((t, byte))
+        if self.retain:
+            self.bytes.append((t, byte))
         if byte == 0x0A:
             line = self._partial.decode("latin-1").rstrip("\r")
             self._partial.clear()
-            self._lines.append((t, line))
+            if self.retain:
+                self._lines.append((t, line))
             for fn in self.listeners:
                 fn(t, line)
         else:

@@ -1,0 +1,71 @@
+"""The lto-bms PCB as an electrical model (design §2): what sits between the cell and the load terminal.
+
+    cell+ ──┬── batt divider (1/3) ── PA2
+            ├── boost converter → MCU 3.3 V (+ QWIIC 3.3 V through the enable switch)
+            PA7 ─ shunt 0.1 Ω ─ PA6 ─ switch (2 P-MOSFETs) ─ PTC F1 ─┬─ load terminal (charger, load)
+                                                                     └─ load divider (1/3) ── PA3
+
+Revision B and C differ only in which level of CUTOFF closes the switch and which pin enables QWIIC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ltobms.sim.ptc import Ptc
+
+CUTOFF_PIN = "PA4"
+QWIIC_PIN = {"revC": "PA5", "revB": "PB3"}
+CONNECTED_LEVEL = {"revC": 1, "revB": 0}  # CUTOFF level that closes the switch; high-Z always opens
+BATT_PIN, LOAD_PIN, SHUNT_PACK_PIN, SHUNT_LOAD_PIN = "PA2", "PA3", "PA7", "PA6"
+
+
+@dataclass
+class Board:
+    revision: str = "revC"
+    shunt_ohm: float = 0.1  # design §2
+    # per MOSFET: typical R_DS(on) of EV3415/SI2333 with the gate fully driven (max 46 mΩ at −1.8 V)
+    fet_ohm: float = 0.035
+    divider_ohm: float = 1.5e6  # 1 MΩ over 1 MΩ‖1 MΩ (design §2): 1.5 MΩ from node to ground
+    divider_ratio: float = 1.0 / 3.0
+    mcu_v: float = 3.3  # boost output
+    # Average MCU draw at 3.3 V: STANDBY with the RTC ~1 µA plus ~0.6 % awake at 1.25 MHz (~0.5 mA),
+    # ADC bursts included (firmware README: ~6900 awake cycles per second).
+    mcu_a: float = 6e-6
+    boost_quiescent_a: float = 5e-6  # TLV61070A class boost: a few µA from the input at no load
+    boost_efficiency: float = 0.75  # light-load efficiency of a small boost at µA–mA output
+    boost_min_v: float = 0.5  # TLV61070A keeps running down to ~0.5 V input once started
+    qwiic_a: float = 0.0  # what a QWIIC accessory draws from the 3.3 V output while enabled
+    ptc: Ptc = field(default_factory=Ptc)
+
+    def __post_init__(self) -> None:
+        if self.revision not in QWIIC_PIN:
+            raise ValueError(f"board revision {self.revision!r} unknown (allowed: revB, revC)")
+
+    @property
+    def switch_ohm(self) -> float:
+        return 2 * self.fet_ohm  # back to back
+
+    @property
+    def qwiic_pin(self) -> str:
+        return QWIIC_PIN[self.revision]
+
+    def path_ohm(self) -> float:
+        """Shunt + switch + PTC: the resistance between the cell terminal and the load terminal."""
+        return self.shunt_ohm + self.switch_ohm + self.ptc.resistance
+
+    def own_current(self, v_pack: float, qwiic_on: bool) -> float:
+        """What the board itself draws from the cell (dividers, boost converter feeding the MCU)."""
+        if v_pack <= 0.0:
+            return 0.0
+        divider = v_pack / self.divider_ohm
+        if v_pack < self.boost_min_v:
+            return divider
+        out_w = self.mcu_v * (self.mcu_a + (self.qwiic_a if qwiic_on else 0.0))
+        return divider + self.boost_quiescent_a + out_w / self.boost_efficiency / v_pack
+
+    def mcu_supply(self, v_pack: float) -> float:
+        return self.mcu_v if v_pack >= self.boost_min_v else 0.0
+
+    def switch_closed(self, cutoff_output: bool, cutoff_level: int) -> bool:
+        return cutoff_output and cutoff_level == CONNECTED_LEVEL[self.revision]

@@ -1,0 +1,86 @@
+"""`ltobms simulate` end to end: the files a user gets, their columns, the plot, the store, the errors."""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+from ltobms.cli import main
+from ltobms.sim.report import CSV_COLUMNS
+from ltobms.sinks.sqlite import STORE_FILENAME
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sim") / "out"
+    # 2.5 simulated minutes from power-up: log lines at uptime 0, 60 and 120 s; polls at 62 and 122 s.
+    assert main(["simulate", "solar-week", "--days", str(150 / 86400), "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_writes_every_output(run_dir: Path) -> None:
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"uart.log", "truth_vs_reported.csv", "events.csv", "plot.png", "summary.txt", "summary.json",
+            STORE_FILENAME} <= names
+    lines = (run_dir / "uart.log").read_text().splitlines()
+    assert len(lines) == 3 and all(line.startswith("lto-bms,id=") for line in lines)
+
+
+def test_csv_has_the_documented_columns_in_the_readme(run_dir: Path) -> None:
+    with (run_dir / "truth_vs_reported.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == CSV_COLUMNS
+    assert len(rows) == 2
+    assert abs(float(rows[-1]["ina_bus_mv"]) - 1000 * float(rows[-1]["cell_v"])) < 10
+    readme = (ROOT / "README.md").read_text()
+    missing = [c for c in CSV_COLUMNS if f"`{c}`" not in readme]
+    assert not missing, f"README's Simulation section does not list {missing}"
+
+
+def test_plot_is_a_png_with_four_panels(run_dir: Path) -> None:
+    path = run_dir / "plot.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = matplotlib.image.imread(path)
+    # ltobms.plotting sizes the figure 2.3 in per panel + 0.8 in at 100 dpi
+    assert image.shape[0] == round((2.3 * 4 + 0.8) * 100)
+
+
+def test_log_lines_went_through_the_pipeline_into_the_store(run_dir: Path) -> None:
+    with sqlite3.connect(run_dir / STORE_FILENAME) as db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        counts = [db.execute(f"select count(*) from {t}").fetchone()[0] for t in tables]
+    assert 3 in counts
+
+
+def test_summary_names_energy_states_and_errors(run_dir: Path) -> None:
+    text = (run_dir / "summary.txt").read_text()
+    for part in ("energy:", "time per state:", "cell voltage: min", "INA260 bus voltage error", "lockouts"):
+        assert part in text
+    assert re.search(r"INA260 detected by the host: yes", text)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["simulate", "no-such-scenario"], "unknown scenario 'no-such-scenario'"),
+    (["simulate", "solar-week", "--days", "0"], "--days 0.0: must be in (0, 366]"),
+    (["simulate", "missing.toml"], "missing.toml does not exist"),
+])
+def test_user_mistakes_are_one_line(argv: list[str], message: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_a_scenario_file_with_an_unknown_key_names_it(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\n[load]\ntype = "current"\namps = 0.01\nvolts = 3\n')
+    assert main(["simulate", str(path)]) == 2
+    assert "[load]: unknown key 'volts'" in capsys.readouterr().err

@@ -1,0 +1,93 @@
+"""The board as the MCU sees it: divider and shunt voltages by hand, the switch following CUTOFF per board
+revision, the charge balance, and determinism of a whole run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ltobms.sim.board import Board
+from ltobms.sim.cell import LTO, Pack
+from ltobms.sim.charger import BenchSupply, NoCharger
+from ltobms.sim.load import ConstantCurrent
+from ltobms.sim.run import Simulation
+from ltobms.sim.scenario import Scenario
+from ltobms.sim.world import SimWorld
+
+
+def make_world(board: Board | None = None, charger=None, load=None, soc: float = 0.5) -> SimWorld:
+    return SimWorld(board or Board(), Pack(LTO, cells_parallel=3, soc=soc), charger or NoCharger(),
+                    load or ConstantCurrent(0.5), ambient=lambda t: 25.0, die_temperature=lambda t: 25.5)
+
+
+def close_switch(world: SimWorld, revision: str = "revC", t: float = 0.0) -> None:
+    world.pin_changed("PA4", True, 1 if revision == "revC" else 0, False, t)
+
+
+def test_dividers_and_shunt_by_hand() -> None:
+    w = make_world()
+    close_switch(w)
+    b, pack = w.board, w.pack
+    ocv, r_cell = pack.ocv(25.0), pack.resistance(25.0)
+    op = w.op
+    # The load draws 0.5 A plus its divider; the cell supplies that plus the board's own µA.
+    i_switch = 0.5 + op.v_term / b.divider_ohm
+    assert op.i_switch == pytest.approx(i_switch, rel=1e-6)
+    v_pack = ocv - (i_switch + b.own_current(op.v_pack, False)) * r_cell
+    assert w.analog("PA7", 0.0) == pytest.approx(v_pack, abs=1e-6)
+    assert w.analog("PA2", 0.0) == pytest.approx(v_pack / 3, abs=1e-6)
+    # 0.1 Ω shunt
+    assert w.analog("PA7", 0.0) - w.analog("PA6", 0.0) == pytest.approx(i_switch * 0.1, abs=1e-7)
+    assert w.analog("PA3", 0.0) == pytest.approx((v_pack - i_switch * b.path_ohm()) / 3, abs=1e-6)
+
+
+def test_open_switch_blocks_both_directions_and_the_charger_holds_the_terminal() -> None:
+    w = make_world(charger=BenchSupply(v_set=2.85, i_limit=0.5), load=ConstantCurrent(0.0))
+    assert not w.closed and w.op.i_switch == 0.0
+    assert w.analog("PA3", 0.0) * 3 == pytest.approx(2.85, abs=0.011)  # CV band of the supply
+    assert w.analog("PA6", 0.0) == w.analog("PA7", 0.0)
+    close_switch(w)
+    assert w.op.i_switch < -0.4  # charging through the switch: negative = into the pack
+
+
+@pytest.mark.parametrize(("revision", "level", "closed"), [("revC", 1, True), ("revC", 0, False),
+                                                          ("revB", 0, True), ("revB", 1, False)])
+def test_cutoff_polarity_per_revision(revision: str, level: int, closed: bool) -> None:
+    w = make_world(Board(revision=revision))
+    w.pin_changed("PA4", True, level, False, 0.0)
+    assert w.closed is closed
+    w.pin_changed("PA4", False, level, False, 1.0)  # high-Z always opens
+    assert w.closed is False
+
+
+def test_charge_balance_closes_within_a_tenth_of_a_percent() -> None:
+    w = make_world(charger=BenchSupply(v_set=2.85, i_limit=0.3, on_s=600.0, off_s=1800.0),
+                   load=ConstantCurrent(0.2))
+    soc0 = w.pack.soc
+    close_switch(w)
+    for t in range(1, 3601):
+        w.advance(float(t))
+        if t == 1200:
+            w.pin_changed("PA4", False, 0, False, float(t))
+        if t == 1500:
+            close_switch(w, t=float(t))
+    w.resolve()  # hand the last piece to the cell
+    tot = w.totals
+    # What the cell took in equals what passed the switch plus the board's own draw ...
+    assert tot.cell_c == pytest.approx(-(tot.switch_c + tot.board_c), rel=1e-3)
+    # ... and the pack's state of charge moved by exactly that (minus self-discharge).
+    moved = (w.pack.soc - soc0) * w.pack.capacity_ah(25.0) * 3600.0
+    assert moved == pytest.approx(tot.cell_c - w.pack.self_discharged_c, rel=1e-3)
+    assert tot.closed_s == pytest.approx(3600 - 300, abs=1e-6)
+
+
+def test_a_run_is_deterministic_for_a_seed(elf) -> None:
+    scenario = Scenario.load("solar-week").with_changes(start=dt.datetime(2026, 4, 1, 12, 0),
+                                                        days=240 / 86400, host={"poll_s": 10})
+    first = Simulation(scenario, elf("LTO")).run()
+    second = Simulation(scenario, elf("LTO")).run()
+    assert [s.ina for s in first.samples] == [s.ina for s in second.samples]
+    assert first.log_lines == second.log_lines and len(first.samples) == 23
+    other = Simulation(scenario, elf("LTO"), seed=99).run()
+    assert [s.truth["load_ma"] for s in other.samples] != [s.truth["load_ma"] for s in first.samples]
