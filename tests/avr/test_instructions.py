@@ -137,23 +137,6 @@ def fmt_sreg(s: int) -> str:
     return "".join(ch if s >> i & 1 else "-" for i, ch in reversed(list(enumerate("CZNVSHTI"))))
 
 
-@pytest.fixture(scope="module")
-def run(builder: Builder, runner: Runner):  # noqa: ANN201 - a helper closure
-    def _run(body: str, regs: dict[int, int] | None = None, sreg: int = 0, start: str | None = None,
-             setup=None, max_cycles: int = 10_000):  # noqa: ANN001,ANN202
-        mcu = runner.load(builder.asm(body))
-        for i, v in (regs or {}).items():
-            mcu.cpu.r[i] = v
-        mcu.cpu.sreg = sreg
-        if start is not None:
-            mcu.cpu.pc = mcu.symbols[start][0] // 2
-        if setup is not None:
-            setup(mcu)
-        cycles = run_to_break(mcu, max_cycles) - 1  # without the BREAK itself
-        return mcu, cycles
-    return _run
-
-
 # --- arithmetic and logic ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["add", "adc", "sub", "sbc", "and", "or", "eor", "cp", "cpc", "mov"])
 def test_two_register_alu(run, name: str) -> None:

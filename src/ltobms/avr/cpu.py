@@ -38,6 +38,7 @@ class Cpu:
         self.sp = 0x3FFF
         self.sreg = 0
         self.instructions = 0
+        self.inow = 0  # index of the instruction doing a hooked access (CCP windows count these)
         self.irq_hold = False  # after SEI/RETI one more instruction runs before an interrupt
         self.flash_words: list[int] = []
         self.flash_bytes = b""

@@ -233,8 +233,14 @@ class Mcu:
         return self.sched.cycles - slept
 
     def run_cycles(self, n: int) -> None:
-        self.stop = False
-        self.cpu.run(self.sched.cycles + n)
+        """Run `n` CPU cycles (stops early at a BREAK when `stop_on_break`)."""
+        end = self.sched.cycles + n
+        while True:
+            self.stop = False
+            self._retime = False  # a clock change stops the CPU loop; the end cycle stays valid
+            self.cpu.run(end)
+            if not self._retime:
+                break
 
     def _frequency_changed(self) -> None:
         # A run's end is a cycle number: leave the CPU loop so `run` re-converts it at the new clock.
