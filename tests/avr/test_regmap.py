@@ -27,11 +27,16 @@ def header() -> str:
 
 @pytest.fixture(scope="module")
 def registers(header: str) -> dict[str, int]:
-    """Header register name (e.g. 'RTC_CNTL') -> data address, for every 8-bit byte."""
+    """Header register name (e.g. 'RTC_CNTL') -> data address, for every 8-bit byte. A 16-bit register
+    the header gives only as a whole (TCA0_SINGLE_CNT) also yields its L and H bytes."""
     regs: dict[str, int] = {}
     for name, width, addr in re.findall(r"#define\s+(\w+)\s+_SFR_MEM(8|16|32)\((0x[0-9A-Fa-f]+)\)", header):
+        a = int(addr, 16)
         if width == "8":
-            regs[name] = int(addr, 16)
+            regs[name] = a
+        elif width == "16":
+            regs.setdefault(f"{name}L", a)
+            regs.setdefault(f"{name}H", a + 1)
     assert len(regs) > 300
     return regs
 

@@ -149,6 +149,13 @@ class Mcu:
         if bod is not None:
             bod.check()
 
+    def analog_changed(self) -> None:
+        """The world's analog voltages changed: let the comparator look at them now."""
+        for p in self.peripherals.values():
+            check = getattr(p, "check_analog", None)
+            if check is not None:
+                check()
+
     def pin_input_changed(self, pin: str) -> None:
         """The world changed the level it drives onto `pin` ('PA1'...): pin-change interrupts."""
         port = self.peripherals.get(f"PORT{pin[1]}")
