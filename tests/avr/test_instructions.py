@@ -588,3 +588,22 @@ def test_blocks_match_single_steps(builder: Builder, runner: Runner, monkeypatch
     assert (sp1, c1) == (sp2, c2)
     assert m1 == m2
     runner._loaded = None
+
+
+# --- SREG through the data space (LDS/STS/LD/ST at 0x3F, not only IN/OUT) -------------------------------
+def test_lds_of_sreg_sees_flags_computed_in_the_block(run) -> None:
+    # The SUB overwrites every flag the ADD set: only the LDS in between can see the ADD's flags.
+    mcu, _ = run("ldi r16, 0x80\nadd r16, r16\nlds r3, 0x3f\nsub r17, r17\nbreak", sreg=0)
+    assert mcu.cpu.r[3] == (1 << C) | (1 << Z) | (1 << V) | (1 << S)
+
+
+def test_sts_to_sreg_replaces_the_flags(run) -> None:
+    # The ADD's flags live in the block's locals; the store to SREG must win over them.
+    mcu, _ = run("ldi r16, 0xff\nldi r17, 1\nadd r16, r17\nldi r18, 0x40\nsts 0x3f, r18\nbreak", sreg=0)
+    assert mcu.cpu.sreg == 0x40
+
+
+def test_st_through_a_pointer_to_sreg(run) -> None:
+    mcu, _ = run("ldi r30, 0x3f\nldi r31, 0\nldi r16, 0xff\nadd r16, r16\nldi r16, 0x02\nst Z, r16\n"
+                 "ld r4, Z\nbreak", sreg=0)
+    assert mcu.cpu.sreg == 0x02 and mcu.cpu.r[4] == 0x02
