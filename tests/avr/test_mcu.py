@@ -204,3 +204,50 @@ def test_lenient_mode_logs_and_continues(builder: Builder) -> None:
     assert mcu.cpu.r[1] == 0 and mcu.cpu.r[17] == 1
     assert any("0x2000" in w for w in mcu.data.warnings)
     assert any("0x2001" in w for w in mcu.data.warnings)
+
+
+# --- interrupt entry ---------------------------------------------------------------------------------
+IRQ_PROGRAM = """
+    rjmp start
+    .org 13*2
+    rjmp isr                ; vector 13 (TCB0_INT)
+start:
+    sei
+    inc r20                 ; runs before the pending interrupt is taken (one instruction after SEI)
+after_inc:
+    inc r21
+    break
+isr:
+    break
+"""
+
+
+def test_pending_interrupt_waits_one_instruction_after_sei(run) -> None:
+    mcu, cycles = run(IRQ_PROGRAM, setup=lambda m: m.set_irq(13, True))
+    assert (mcu.cpu.r[20], mcu.cpu.r[21]) == (1, 0)
+    assert mcu.breaks == [mcu.symbols["isr"][0]]
+    ret = mcu.symbols["after_inc"][0] // 2
+    assert mcu.data.peek(0x3FFE, 2) == bytes([ret >> 8, ret & 0xFF]) and mcu.cpu.sp == 0x3FFD
+    assert mcu.data.read(0x0111) & 0x01  # CPUINT.STATUS LVL0EX
+    # RJMP 2, SEI 1, INC 1, interrupt response 2, vector RJMP 2.
+    assert cycles == 2 + 1 + 1 + 2 + 2
+
+
+def test_one_instruction_runs_after_reti_before_the_next_interrupt(run) -> None:
+    # The request line stays asserted: every RETI lets exactly one main-line instruction run.
+    body = """
+    rjmp start
+    .org 13*2
+    rjmp isr
+start:
+    sei
+    inc r20
+    inc r21
+    inc r24
+    break
+isr:
+    inc r22
+    reti
+"""
+    mcu, _ = run(body, setup=lambda m: m.set_irq(13, True))
+    assert [mcu.cpu.r[i] for i in (20, 21, 24, 22)] == [1, 1, 1, 3]

@@ -162,14 +162,15 @@ class Cpu:
                         sc.cycles += IRQ_RESPONSE_CYCLES
                         pc = cpuint.vector_address(vec)
                         continue
-                self.irq_hold = False
                 blk = blocks[pc] if pc < len(blocks) else None
                 if blk is None:
                     self.pc = pc
                     blk = self.block(pc)
                     blocks = self._blocks
-                if sc.cycles + blk.max_cycles >= sc.next_cycle or sc.cycles + blk.max_cycles > end_cycle:
+                if (sc.cycles + blk.max_cycles >= sc.next_cycle or sc.cycles + blk.max_cycles > end_cycle
+                        or (self.irq_hold and cpuint.lines)):  # one instruction, then the interrupt
                     blk = self.block(pc, single=True)
+                self.irq_hold = False
                 trace.append(pc)
                 pc = blk.fn()
         finally:
