@@ -38,6 +38,7 @@ class Cpu:
         self.sp = 0x3FFF
         self.sreg = 0
         self.instructions = 0
+        self.inow = 0  # index of the instruction doing a hooked access (CCP windows count these)
         self.irq_hold = False  # after SEI/RETI one more instruction runs before an interrupt
         self.flash_words: list[int] = []
         self.flash_bytes = b""
@@ -161,14 +162,15 @@ class Cpu:
                         sc.cycles += IRQ_RESPONSE_CYCLES
                         pc = cpuint.vector_address(vec)
                         continue
-                self.irq_hold = False
                 blk = blocks[pc] if pc < len(blocks) else None
                 if blk is None:
                     self.pc = pc
                     blk = self.block(pc)
                     blocks = self._blocks
-                if sc.cycles + blk.max_cycles >= sc.next_cycle or sc.cycles + blk.max_cycles > end_cycle:
+                if (sc.cycles + blk.max_cycles >= sc.next_cycle or sc.cycles + blk.max_cycles > end_cycle
+                        or (self.irq_hold and cpuint.lines)):  # one instruction, then the interrupt
                     blk = self.block(pc, single=True)
+                self.irq_hold = False
                 trace.append(pc)
                 pc = blk.fn()
         finally:

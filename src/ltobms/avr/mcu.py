@@ -149,6 +149,13 @@ class Mcu:
         if bod is not None:
             bod.check()
 
+    def analog_changed(self) -> None:
+        """The world's analog voltages changed: let the comparator look at them now."""
+        for p in self.peripherals.values():
+            check = getattr(p, "check_analog", None)
+            if check is not None:
+                check()
+
     def pin_input_changed(self, pin: str) -> None:
         """The world changed the level it drives onto `pin` ('PA1'...): pin-change interrupts."""
         port = self.peripherals.get(f"PORT{pin[1]}")
@@ -233,8 +240,14 @@ class Mcu:
         return self.sched.cycles - slept
 
     def run_cycles(self, n: int) -> None:
-        self.stop = False
-        self.cpu.run(self.sched.cycles + n)
+        """Run `n` CPU cycles (stops early at a BREAK when `stop_on_break`)."""
+        end = self.sched.cycles + n
+        while True:
+            self.stop = False
+            self._retime = False  # a clock change stops the CPU loop; the end cycle stays valid
+            self.cpu.run(end)
+            if not self._retime:
+                break
 
     def _frequency_changed(self) -> None:
         # A run's end is a cycle number: leave the CPU loop so `run` re-converts it at the new clock.

@@ -6,6 +6,8 @@ turned into straight-line Python source and compiled; executing it is one call. 
 * SREG flags live in local variables (`fC`, `fZ`, ...). A flag is computed only if something reads it
   before it is overwritten (liveness within the block; at the block's end every flag is live). Flags
   read before being written are loaded from `cpu.sreg` on entry; written ones are stored on exit.
+  IN/LDS of SREG count as reading every flag; a load of SREG through a pointer (LD/LDD at 0x3F) is not
+  known statically and may miss flags that the rest of the block overwrites (compilers never do it).
 * The cycle counter is added once per exit. Before any access to an address with a hook (a peripheral
   register), the scheduler is brought to the exact cycle of that instruction and due events run, so
   peripherals see exact timing. After a hooked write the block ends, so an interrupt it raises, a
@@ -71,9 +73,9 @@ def flag_io(ins: Instr) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset("T"), frozenset()
     if n == "brbs" or n == "brbc":
         return frozenset(FLAGS[ins.d]), frozenset()
-    if n == "in" and ins.k == 0x3F:
+    if n in ("in", "lds") and ins.k == 0x3F:
         return ALL, frozenset()
-    if n == "out" and ins.k == 0x3F:
+    if n in ("out", "sts") and ins.k == 0x3F:
         return frozenset(), ALL
     if n in ("reti", "sleep", "break", "call", "rcall", "icall", "ret"):
         return ALL, frozenset()  # leaves the block with everything stored
@@ -144,7 +146,7 @@ class Translator:
             if ins is None:
                 break
             rd, wr = flag_io(ins)
-            if ins.name in _STORES_ALL:
+            if ins.name in _STORES_ALL or ins.name == "lds":
                 rd = frozenset()  # reads SREG through memory, not through the flag locals
             reads_first |= set(rd) - written
             written |= wr
@@ -205,11 +207,13 @@ class _Gen:
         parts = " | ".join(f"(f{f} << {BIT[f]})" if BIT[f] else f"f{f}" for f in flags)
         self.w(f"cpu.sreg = (cpu.sreg & {0xFF ^ mask}) | {parts}", indent)
 
-    def exit(self, pc_expr: str, extra_cycles: int = 0, indent: int = 1, end: bool = True) -> None:
+    def exit(self, pc_expr: str, extra_cycles: int = 0, indent: int = 1, end: bool = True,
+             store: bool = True) -> None:
         """Leave the block: store flags, count cycles and instructions, return the next PC."""
         total = self.cyc + extra_cycles
         self.max_cycles = max(self.max_cycles, total)
-        self.store_flags(indent)
+        if store:
+            self.store_flags(indent)
         self.w(f"sc.cycles = c0 + {total}", indent)
         self.w(f"cpu.instructions += {self.count}", indent)
         self.w(f"return {pc_expr}", indent)
@@ -244,7 +248,8 @@ class _Gen:
             self.w(ln, 2)
         self.count += 1
         self.cyc += cycles
-        self.exit(str(self.pc + self.ilen), indent=2, end=False)
+        # The flags were stored before the hook ran; storing them again would undo a write to SREG.
+        self.exit(str(self.pc + self.ilen), indent=2, end=False, store=False)
         self.count -= 1
         self.cyc -= cycles
         for ln in after or []:

@@ -53,5 +53,11 @@ PERIPHERALS: list[tuple[str, int, str, dict]] = [
     ("VREF", 0x00A0, "plain.Plain", {"registers": {"CTRLA": 0, "CTRLB": 1}}),
     ("PORTMUX", 0x05E0, "plain.Plain", {"registers": {"EVSYSROUTEA": 0, "CCLROUTEA": 1, "USARTROUTEA": 2,
                                                       "SPIROUTEA": 3, "TCAROUTEA": 4, "TCBROUTEA": 5}}),
+    ("TCA0", 0x0A00, "tca.Tca", {"vectors": (8, 10, 11, 12)}),
+    ("TCB0", 0x0A80, "tcb.Tcb", {"vector": 13}),
+    ("TCB1", 0x0A90, "tcb.Tcb", {"vector": 25}),
+    # AC0 inputs on the 14-pin package: AINP0 = PA7, AINP2 = PB1; AINN0 = PA6, AINN2 = PB0.
+    ("AC0", 0x0680, "ac.Ac", {"vector": 20, "pos": {0: "PA7", 2: "PB1"}, "neg": {0: "PA6", 2: "PB0"}}),
+    ("EVSYS", 0x0180, "evsys.Evsys", {}),
     ("SYSCFG", 0x0F00, "plain.Plain", {"registers": {"REVID": 1}, "reset": {1: 0x01}, "readonly": (1,)}),
 ]
