@@ -34,7 +34,7 @@ TRUTH_COLUMNS = {
     "ambient_c": "ambient temperature",
     "die_c": "MCU die temperature",
     "measured_cell_v": "true cell voltage at the instant the firmware last sampled it",
-    "measured_current_ma": "true switch current at the instant the firmware last sampled it",
+    "measured_current_ma": "true switch current averaged over the firmware's last current measurement",
 }
 REPORTED_COLUMNS = {
     "ina_current_ma": "INA260 register 01h x 1.25 mA, read over I2C",
@@ -190,7 +190,8 @@ def plot(result: SimResult, path: Path) -> Path:
         plotting.Panel("temperature [°C]", {"ambient": truth("ambient_c"),
                                             "BMS log": logged("temp", 1.0, -273.15)}),
     ]
-    title = f"{result.scenario.name}: {result.scenario.description}".rstrip(": ")
+    days = result.duration_s / 86400.0
+    title = f"{result.scenario.name} ({days:.3g} days simulated): {result.scenario.description}".rstrip(": ")
     return plotting.plot_panels(path, hours, panels, states=result.states(), title=title, xlabel="time [h]")
 
 

@@ -250,7 +250,13 @@ class SimWorld:
             value = self.analog(pin, times[0])
             self.advance(times[-1])
             return [value] * len(times)
-        return [self.analog(pin, t) for t in times]
+        values, currents = [], []
+        for t in times:  # the operating point changes inside the burst (a radio burst starting, say)
+            values.append(self.analog(pin, t))
+            currents.append(self.op.i_switch)
+        if pin in (SHUNT_PACK_PIN, SHUNT_LOAD_PIN):
+            self.sampled_i_switch = sum(currents) / len(currents)  # what an averaging measurement saw
+        return values
 
     def vdd(self, t: float) -> float:
         self.advance(t)
