@@ -91,3 +91,20 @@ def test_a_run_is_deterministic_for_a_seed(elf) -> None:
     assert first.log_lines == second.log_lines and len(first.samples) == 23
     other = Simulation(scenario, elf("LTO"), seed=99).run()
     assert [s.truth["load_ma"] for s in other.samples] != [s.truth["load_ma"] for s in first.samples]
+
+
+def test_qwiic_output_draws_through_the_boost_and_f2_trips_on_an_overload() -> None:
+    board = Board(qwiic_a=0.05)
+    w = make_world(board, load=ConstantCurrent(0.0))
+    idle = w.op.i_board
+    w.pin_changed("PA5", True, 0, False, 0.0)  # rev C: PA5 low = QWIIC 3.3 V on
+    assert w.qwiic_on
+    # 50 mA at 3.3 V through the boost: about 3.3 * 0.05 / 0.75 / 2.35 V = 94 mA more from the cell
+    assert w.op.i_board - idle == pytest.approx(3.3 * 0.05 / board.boost_efficiency / w.op.v_pack, rel=0.01)
+    w.advance(600.0)
+    assert not board.qwiic_ptc.tripped  # 50 mA is well under F2's 0.2 A hold
+    board.qwiic_a = 0.5
+    w.resolve()
+    w.advance(660.0)
+    assert board.qwiic_ptc.tripped and any(e.kind == "qwiic_ptc_trip" for e in w.events)
+    assert board.qwiic_current(True) < 0.2

@@ -36,7 +36,12 @@ class Board:
     boost_efficiency: float = 0.75  # light-load efficiency of a small boost at µA–mA output
     boost_min_v: float = 0.5  # TLV61070A keeps running down to ~0.5 V input once started
     qwiic_a: float = 0.0  # what a QWIIC accessory draws from the 3.3 V output while enabled
-    ptc: Ptc = field(default_factory=Ptc)
+    ptc: Ptc = field(default_factory=Ptc)  # F1 on the load path
+    # F2 on the QWIIC 3.3 V output: 0.2 A hold (design §2); a 1206-size part of ~1 Ω, 0.5 W when tripped,
+    # tripping in ~0.3 s at 8x its hold current like F1.
+    qwiic_ptc: Ptc = field(default_factory=lambda: Ptc(hold_a=0.2, trip_a=0.4, r_cold_ohm=1.0,
+                                                       r_tripped_ohm=3.3 ** 2 / 0.5,
+                                                       trip_energy=(1.6 ** 2 - 0.2 ** 2) * 0.3))
 
     def __post_init__(self) -> None:
         if self.revision not in QWIIC_PIN:
@@ -61,8 +66,16 @@ class Board:
         divider = v_pack / self.divider_ohm
         if v_pack < self.boost_min_v:
             return divider
-        out_w = self.mcu_v * (self.mcu_a + (self.qwiic_a if qwiic_on else 0.0))
+        out_w = self.mcu_v * (self.mcu_a + self.qwiic_current(qwiic_on))
         return divider + self.boost_quiescent_a + out_w / self.boost_efficiency / v_pack
+
+    def qwiic_current(self, qwiic_on: bool) -> float:
+        """What the accessory gets from the 3.3 V output; a tripped F2 lets only a trickle through."""
+        if not qwiic_on:
+            return 0.0
+        if self.qwiic_ptc.tripped:
+            return min(self.qwiic_a, self.mcu_v / self.qwiic_ptc.r_tripped_ohm)
+        return self.qwiic_a
 
     def mcu_supply(self, v_pack: float) -> float:
         return self.mcu_v if v_pack >= self.boost_min_v else 0.0

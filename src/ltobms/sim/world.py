@@ -148,6 +148,8 @@ class SimWorld:
         ptc = b.ptc
         ptc_change = ptc.time_to_reset(abs(i_switch)) if ptc.tripped else ptc.time_to_trip(abs(i_switch))
         until = min(until, t + ptc_change)
+        f2, i_qwiic = b.qwiic_ptc, b.qwiic_current(self.qwiic_on)
+        until = min(until, t + (f2.time_to_reset(i_qwiic) if f2.tripped else f2.time_to_trip(i_qwiic)))
         until = max(until, t + 1e-6)
         return OperatingPoint(t, until, self.closed, ocv, v_pack, v_sense, v_term, i_cell, i_switch,
                               i_board, i_charger, i_load, temp)
@@ -201,6 +203,8 @@ class SimWorld:
                 self.events.append(Event(self.t + dt, "ptc_trip", f"{abs(op.i_switch) * 1000:.0f} mA"))
         else:
             self.board.ptc.step(0.0, dt)
+        if self.board.qwiic_ptc.step(self.board.qwiic_current(self.qwiic_on), dt):
+            self.events.append(Event(self.t + dt, "qwiic_ptc_trip", f"{self.board.qwiic_a * 1000:.0f} mA"))
         self._pending_c += q
         self._pending_s += dt
 
