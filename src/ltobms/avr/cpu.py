@@ -12,7 +12,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from ltobms.avr.errors import AvrFault
-from ltobms.avr.translator import Block, Translator
+from ltobms.avr.translator import MAX_LEN, Block, Translator
 
 if TYPE_CHECKING:  # pragma: no cover
     from ltobms.avr.mcu import Mcu
@@ -45,6 +45,8 @@ class Cpu:
         self.translator = Translator(self)
         self._blocks: list[Block | None] = []
         self._singles: list[Block | None] = []
+        self.max_block = MAX_LEN  # longest block; 1 = single steps only (tests cross-check with it)
+        self.chain = True  # translated blocks may continue into their successors (see translator.py)
         self.trace: deque[int] = deque(maxlen=64)  # recent block-entry PCs, for fault reports
 
     # --- program --------------------------------------------------------------------------------
@@ -67,7 +69,7 @@ class Cpu:
             return self.translator.build(pc, 1)
         blk = table[pc]
         if blk is None:
-            blk = self.translator.build(pc, 1 if single else 48)
+            blk = self.translator.build(pc, 1 if single else self.max_block)
             table[pc] = blk
         return blk
 

@@ -1,0 +1,136 @@
+"""Long translated blocks (and chains of them) must behave exactly like single steps: the same
+registers, memory, cycle and instruction counts at every stop, with interrupts, ADC events, a clock
+change and hooked peripheral accesses in the mix."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ltobms import toolchain
+from ltobms.avr.mcu import Mcu
+from ltobms.avr.world import StaticWorld
+
+PROGRAM = r"""
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <stdint.h>
+
+volatile uint16_t ticks;
+volatile uint32_t adc_sum, mix;
+static uint16_t table[40];
+
+ISR(RTC_PIT_vect)
+{
+    RTC.PITINTFLAGS = RTC_PI_bm;
+    ticks++;
+    mix = mix * 33u + ticks;
+}
+
+__attribute__((noinline)) static uint16_t crc16(const uint8_t *p, uint8_t n)
+{
+    uint16_t crc = 0xFFFF;
+    while (n--) {
+        crc ^= *p++;
+        for (uint8_t b = 0; b < 8; b++)
+            crc = (crc & 1) ? (crc >> 1) ^ 0xA001 : crc >> 1;
+    }
+    return crc;
+}
+
+__attribute__((noinline)) static void shell(uint16_t *a, uint8_t n)
+{
+    for (uint8_t gap = n / 2; gap; gap /= 2)
+        for (uint8_t i = gap; i < n; i++)
+            for (uint8_t j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
+                uint16_t t = a[j]; a[j] = a[j - gap]; a[j - gap] = t;
+            }
+}
+
+__attribute__((noinline)) static int16_t fib(int8_t n)
+{
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+static uint16_t adc_once(uint8_t mux)
+{
+    ADC0.MUXPOS = mux;
+    ADC0.COMMAND = ADC_MODE_SINGLE_12BIT_gc | ADC_START_IMMEDIATE_gc;
+    while (!(ADC0.INTFLAGS & ADC_RESRDY_bm)) {
+    }
+    return ADC0.RESULT;
+}
+
+int main(void)
+{
+    RTC.CLKSEL = RTC_CLKSEL_INT32K_gc;
+    RTC.PITINTCTRL = RTC_PI_bm;
+    RTC.PITCTRLA = RTC_PERIOD_CYC4_gc | RTC_PITEN_bm;
+    ADC0.CTRLA = ADC_ENABLE_bm;
+    ADC0.CTRLC = ADC_REFSEL_2048MV_gc;
+    ADC0.CTRLE = 7;
+    sei();
+    uint32_t seed = 7, acc = 0;
+    for (uint8_t round = 0; round < 6; round++) {
+        if (round == 3)
+            _PROTECTED_WRITE(CLKCTRL.MCLKCTRLB, CLKCTRL_PDIV_4X_gc | CLKCTRL_PEN_bm);
+        for (uint8_t i = 0; i < 40; i++) {
+            seed = seed * 1103515245u + 12345u;
+            table[i] = (uint16_t)(seed >> 12) ^ ticks;
+        }
+        shell(table, 40);
+        acc += crc16((const uint8_t *)table, sizeof table);
+        acc += (uint32_t)fib(9 + (round & 1)) * 1000003u / (table[round] | 1);
+        cli();
+        acc ^= mix;
+        sei();
+        adc_sum += adc_once(ADC_MUXPOS_AIN2_gc) + adc_once(ADC_MUXPOS_AIN3_gc);
+        GPIOR0 = (uint8_t)acc;
+    }
+    mix ^= acc;
+    __asm__ volatile ("break");
+    for (;;) {
+    }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("equivalence")
+    src, elf = out / "mixed.c", out / "mixed.elf"
+    src.write_text(PROGRAM)
+    subprocess.run([str(toolchain.find_gcc()), f"-mmcu={toolchain.MCU}", "-Os", "-Wall", "-Werror", str(src),
+                    "-o", str(elf)], check=True, capture_output=True, text=True)
+    return elf
+
+
+def snapshot(mcu: Mcu) -> tuple:
+    cpu = mcu.cpu
+    return (tuple(cpu.r), cpu.pc, cpu.sp, cpu.sreg, mcu.cycles, mcu.instructions, mcu.awake_cycles,
+            mcu.sched.freq_hz, cpu.irq_hold, mcu.cpuint.lines, bytes(mcu.data.mem[0:0x4000]))
+
+
+def run_in_chunks(elf: Path, block_len: int, chain: bool) -> list[tuple]:
+    world = StaticWorld()
+    world.voltages.update({"PA2": 0.7, "PA3": 1.3})
+    mcu = Mcu.from_elf(elf, world=world)
+    mcu.cpu.max_block = block_len
+    mcu.cpu.chain = chain
+    states = []
+    chunk = 1
+    while not mcu.breaks and mcu.cycles < 20_000_000:
+        mcu.run_cycles(chunk)
+        states.append(snapshot(mcu))
+        chunk = chunk * 7 % 4099 + 1  # uneven stops: inside blocks, next to events
+    assert mcu.breaks, "the program did not reach its BREAK"
+    assert mcu.read_var("ticks", "<H") > 100, "the PIT interrupt did not run often"
+    return states
+
+
+def test_blocks_and_chains_match_single_steps(elf: Path) -> None:
+    reference = run_in_chunks(elf, 1, chain=False)
+    assert run_in_chunks(elf, 48, chain=False) == reference
+    assert run_in_chunks(elf, 48, chain=True) == reference
