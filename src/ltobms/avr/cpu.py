@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from ltobms.avr.errors import AvrFault
 from ltobms.avr.translator import MAX_LEN, Block, Translator
 
+CHAIN_BLOCKS = 4  # blocks translated into one chained function (see translator.py)
+
 if TYPE_CHECKING:  # pragma: no cover
     from ltobms.avr.mcu import Mcu
 
@@ -69,7 +71,10 @@ class Cpu:
             return self.translator.build(pc, 1)
         blk = table[pc]
         if blk is None:
-            blk = self.translator.build(pc, 1 if single else self.max_block)
+            if single:
+                blk = self.translator.build(pc, 1)
+            else:
+                blk = self.translator.build(pc, self.max_block, CHAIN_BLOCKS if self.chain else 1)
             table[pc] = blk
         return blk
 
@@ -141,8 +146,12 @@ class Cpu:
         trace = self.trace
         pc = self.pc
         try:
-            while sc.cycles < end_cycle and not mcu.stop:
-                if sc.cycles >= sc.next_cycle:
+            while True:
+                cycles = sc.cycles
+                if cycles >= end_cycle or mcu.stop:
+                    break
+                nxt = sc.next_cycle
+                if cycles >= nxt:
                     self.pc = pc
                     sc.run_due()
                     pc = self.pc  # an event may have reset the chip
@@ -152,10 +161,10 @@ class Cpu:
                     if cpuint.lines and mcu.wake_allowed():
                         mcu.wake()
                         continue
-                    nxt = sc.next_cycle
                     sc.cycles = nxt if nxt < end_cycle else end_cycle
                     continue
-                if cpuint.lines and not self.irq_hold and (self.sreg & 0x80 or cpuint.nmi_pending()):
+                lines = cpuint.lines
+                if lines and not self.irq_hold and (self.sreg & 0x80 or cpuint.nmi_pending()):
                     vec = cpuint.take()
                     if vec is not None:
                         self.pc = pc
@@ -169,9 +178,12 @@ class Cpu:
                     self.pc = pc
                     blk = self.block(pc)
                     blocks = self._blocks
-                if sc.cycles + blk.max_cycles >= sc.next_cycle or sc.cycles + blk.max_cycles > end_cycle:
+                # A block runs whole only if it ends before the next event and the run's end.
+                lim = nxt if nxt <= end_cycle else end_cycle + 1
+                if cycles + blk.max_cycles >= lim:
                     blk = self.block(pc, single=True)
                 trace.append(pc)
-                pc = blk.fn()
+                # Chained blocks go on only while no interrupt is pending (lim = 0: stop after one).
+                pc = blk.fn(0 if lines and (self.sreg & 0x80 or cpuint.nmi_pending()) else lim)
         finally:
             self.pc = pc

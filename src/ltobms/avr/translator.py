@@ -11,6 +11,12 @@ turned into straight-line Python source and compiled; executing it is one call. 
   peripherals see exact timing. After a hooked write the block ends, so an interrupt it raises, a
   clock change or a sleep-mode change is seen before the next instruction.
 * A block ends at any control transfer, skip, SLEEP/BREAK/SEI/RETI, or after `MAX_LEN` instructions.
+* Chaining: `build(start, max_blocks=n)` puts the block and up to n-1 blocks it reaches by static
+  jumps, branches, skips, calls and fall-through into one function, a dispatch loop. It goes on into
+  the next block itself only where the CPU loop would do nothing but run that block: the next block
+  ends before `lim` (the next event or the run's end; the loop passes 0 while an interrupt is
+  pending), no hook ran in this block (a peripheral may have changed anything), and the exit is not
+  after SEI, RETI, SLEEP, BREAK, a write to SREG or a hooked store. Otherwise it returns the PC.
 
 The same generator with `max_len=1` produces single-instruction blocks: the CPU uses them when a
 peripheral event is due inside the next block, and tests use them to cross-check long blocks.
@@ -40,6 +46,8 @@ _ARITH_W = frozenset("HSVNZC")
 # Instructions that need every flag stored in SREG (not loaded into locals).
 _STORES_ALL = {"in", "out", "reti", "sleep", "break", "call", "rcall", "icall", "ret"}
 _LOGIC_W = frozenset("SVNZ")
+# Stores: a hooked one leaves the block right after it, so every flag must be exact there.
+_MAY_EXIT = {"st", "st_inc", "st_dec", "std", "sts", "out", "cbi", "sbi"}
 
 
 def flag_io(ins: Instr) -> tuple[frozenset[str], frozenset[str]]:
@@ -114,7 +122,27 @@ class Translator:
         return 2 if pc < len(words) and is_two_word(words[pc]) else 1
 
     # --- building a block ------------------------------------------------------------------------
-    def build(self, start: int, max_len: int = MAX_LEN) -> Block:
+    def build(self, start: int, max_len: int = MAX_LEN, max_blocks: int = 1) -> Block:
+        """The block at `start`; with `max_blocks` > 1, a chain of it and the blocks it can reach by
+        static jumps, branches, skips, calls and fall-through (breadth first), in one function."""
+        first = self._emit(start, max_len, frozenset())
+        gens = {start: first}
+        queue = [start]
+        while queue and len(gens) < max_blocks:
+            for target in gens[queue.pop(0)].targets:
+                if target not in gens and len(gens) < max_blocks:
+                    gens[target] = self._emit(target, max_len, frozenset())
+                    queue.append(target)
+        if len(gens) > 1:
+            chain = frozenset(gens)
+            gens = {pc: self._emit(pc, max_len, chain) for pc in gens}
+        src = _source(gens, start)
+        ns: dict = {}
+        exec(compile(src, f"<avr block 0x{start * 2:04x}>", "exec"), self.cpu.block_globals, ns)
+        fn = ns["make"](self.cpu)
+        return Block(fn, start, first.length, first.max_cycles, src)
+
+    def _emit(self, start: int, max_len: int, chain: frozenset[int]) -> _Gen:
         instrs: list[tuple[int, Instr | None, int]] = []
         pc = start
         nwords = len(self.cpu.flash_words)
@@ -136,6 +164,8 @@ class Translator:
             if ins is None:
                 continue
             rd, wr = flag_io(ins)
+            if ins.name in _MAY_EXIT:
+                live = set(ALL)
             needed[i] = frozenset(wr & live)
             live = (live - wr) | rd
         # Flags that must be loaded on entry: read before any write in the block.
@@ -148,23 +178,47 @@ class Translator:
                 rd = frozenset()  # reads SREG through memory, not through the flag locals
             reads_first |= set(rd) - written
             written |= wr
-        gen = _Gen(self, reads_first, written)
+        gen = _Gen(self, reads_first, written, chain)
         for (ipc, ins, op), need in zip(instrs, needed, strict=True):
             gen.emit(ipc, ins, op, need)
         if not gen.ended:
-            gen.exit(str(gen.next_pc))
-        src = gen.source()
-        ns: dict = {}
-        exec(compile(src, f"<avr block 0x{start * 2:04x}>", "exec"), self.cpu.block_globals, ns)
-        fn = ns["make"](self.cpu)
-        return Block(fn, start, len(instrs), gen.max_cycles, src)
+            gen.exit(str(gen.next_pc), target=gen.next_pc)
+        gen.length = len(instrs)
+        return gen
+
+
+def _source(gens: dict[int, _Gen], start: int) -> str:
+    """The module text: `make(cpu)` returns the block function `blk(lim)`."""
+    out = [
+        "def make(cpu):",
+        "    r = cpu.r; mem = cpu.mem; rh = cpu.rhook; wh = cpu.whook; sc = cpu.sched",
+        "    fl = cpu.flash_bytes; ta = cpu.trace.append",
+        "    def blk(lim):",
+        "        c0 = sc.cycles",
+    ]
+    if len(gens) == 1:
+        out += ["        " + ln for ln in gens[start].body()]
+    else:
+        # A dispatch loop: every block body ends in `continue` (chained) or `return`.
+        out += [f"        pc = {start}", "        while True:"]
+        for pc, gen in gens.items():
+            out.append(f"            if pc == {pc}:")
+            out += ["                " + ln for ln in gen.body()]
+    out.append("    return blk")
+    src = "\n".join(out) + "\n"
+    for pc, gen in gens.items():
+        src = src.replace(f"__MAX{pc}__", str(gen.max_cycles))
+    return src
 
 
 class _Gen:
     """Emits the Python source of one block."""
 
-    def __init__(self, tr: Translator, load: set[str], written: set[str]) -> None:
+    def __init__(self, tr: Translator, load: set[str], written: set[str], chain: frozenset[int]) -> None:
         self.tr = tr
+        self.chain = chain  # block starts this block may continue into without returning
+        self.targets: list[int] = []  # static successors it could continue into
+        self.length = 0
         self.lines: list[str] = []
         self.cyc = 0  # cycles of the instructions emitted so far (not counting the current one)
         self.count = 0
@@ -184,18 +238,9 @@ class _Gen:
     def w(self, line: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + line)
 
-    def source(self) -> str:
+    def body(self) -> list[str]:
         loads = [ln.strip() for ln in self.flag_load_lines]
-        body = ["c0 = sc.cycles", *loads] + [ln[4:] for ln in self.lines]
-        out = [
-            "def make(cpu):",
-            "    r = cpu.r; mem = cpu.mem; rh = cpu.rhook; wh = cpu.whook; sc = cpu.sched",
-            "    fl = cpu.flash_bytes",
-            "    def blk():",
-        ]
-        out += ["        " + ln for ln in body]
-        out.append("    return blk")
-        return "\n".join(out) + "\n"
+        return loads + [ln[4:] for ln in self.lines]
 
     def store_flags(self, indent: int, which: set[str] | None = None) -> None:
         flags = sorted(self.dirty if which is None else which)
@@ -205,13 +250,27 @@ class _Gen:
         parts = " | ".join(f"(f{f} << {BIT[f]})" if BIT[f] else f"f{f}" for f in flags)
         self.w(f"cpu.sreg = (cpu.sreg & {0xFF ^ mask}) | {parts}", indent)
 
-    def exit(self, pc_expr: str, extra_cycles: int = 0, indent: int = 1, end: bool = True) -> None:
-        """Leave the block: store flags, count cycles and instructions, return the next PC."""
+    def exit(self, pc_expr: str, extra_cycles: int = 0, indent: int = 1, end: bool = True,
+             target: int | None = None) -> None:
+        """Leave the block: store flags, count cycles and instructions, return the next PC. `target`:
+        the static next PC when the CPU loop would go on there without looking at anything but time
+        (not after SEI/RETI/SLEEP/BREAK/SREG writes or a hooked store)."""
         total = self.cyc + extra_cycles
         self.max_cycles = max(self.max_cycles, total)
         self.store_flags(indent)
-        self.w(f"sc.cycles = c0 + {total}", indent)
-        self.w(f"cpu.instructions += {self.count}", indent)
+        if target is not None:
+            self.targets.append(target)
+        if target is not None and target in self.chain:
+            # Chained: go on if the next block ends before the next event and the run's end, as the
+            # CPU loop would (the loop passes lim = 0 while an interrupt is pending; a hooked read
+            # sets it to 0, since a peripheral may have changed anything).
+            self.w(f"c0 += {total}; cpu.instructions += {self.count}", indent)
+            self.w(f"if c0 + __MAX{target}__ < lim:", indent)
+            self.w(f"ta({target}); pc = {target}; continue", indent + 1)
+            self.w("sc.cycles = c0", indent)
+        else:
+            self.w(f"sc.cycles = c0 + {total}", indent)
+            self.w(f"cpu.instructions += {self.count}", indent)
         self.w(f"return {pc_expr}", indent)
         if end and indent == 1:
             self.ended = True
@@ -229,7 +288,7 @@ class _Gen:
         self.w("else:")
         self.w(f"cpu.pc = {self.pc}", 2)
         self.sync(2)
-        self.w(f"{dst} = h(a)", 2)
+        self.w(f"{dst} = h(a); lim = 0", 2)
 
     def write(self, addr: str, val: str, cycles: int, after: list[str] | None = None) -> None:
         """Store; after a hooked store the block ends (post-instruction updates in `after` first)."""
@@ -244,7 +303,9 @@ class _Gen:
             self.w(ln, 2)
         self.count += 1
         self.cyc += cycles
+        dirty, self.dirty = self.dirty, set()  # stored by sync(); the hook may have written SREG
         self.exit(str(self.pc + self.ilen), indent=2, end=False)
+        self.dirty = dirty
         self.count -= 1
         self.cyc -= cycles
         for ln in after or []:
@@ -450,22 +511,26 @@ class _Gen:
             self.count += 1
             if n == "rjmp":
                 self.cyc += 2
-                self.exit(str((pc + 1 + k) & self.tr.pc_mask))  # wraps around the flash
+                tgt = (pc + 1 + k) & self.tr.pc_mask  # wraps around the flash
+                self.exit(str(tgt), target=tgt)
             elif n == "jmp":
                 self.cyc += 3
-                self.exit(str(k))
+                self.exit(str(k), target=k)
             else:
                 self.cyc += 2
                 self.exit("r[30] | (r[31] << 8)")
             return
         elif n in ("rcall", "call", "icall"):
             self.count += 1
-            target = {"rcall": str((pc + 1 + k) & self.tr.pc_mask), "call": str(k),
-                      "icall": "r[30] | (r[31] << 8)"}[n]
             self.cyc += 3 if n == "call" else 2
-            w(f"t = {target}")
-            w(f"cpu.push_pc({nxt})")
-            self.exit("t")
+            if n == "icall":
+                w("t = r[30] | (r[31] << 8)")
+                w(f"cpu.push_pc({nxt})")
+                self.exit("t")
+            else:
+                tgt = (pc + 1 + k) & self.tr.pc_mask if n == "rcall" else k
+                w(f"cpu.push_pc({nxt})")
+                self.exit(str(tgt), target=tgt)
             return
         elif n in ("ret", "reti"):
             self.count += 1
@@ -483,8 +548,9 @@ class _Gen:
                 # The flag was never loaded: read it from SREG.
                 cond = f"(cpu.sreg >> {BIT[f]}) & 1" if n == "brbs" else f"not (cpu.sreg >> {BIT[f]}) & 1"
             w(f"if {cond}:")
-            self.exit(str((pc + 1 + k) & self.tr.pc_mask), extra_cycles=1, indent=2, end=False)
-            self.exit(str(nxt))
+            tgt = (pc + 1 + k) & self.tr.pc_mask
+            self.exit(str(tgt), extra_cycles=1, indent=2, end=False, target=tgt)
+            self.exit(str(nxt), target=nxt)
             return
         elif n in ("cpse", "sbrc", "sbrs", "sbic", "sbis"):
             self.count += 1
@@ -498,8 +564,8 @@ class _Gen:
                 w(f"c = {'not ' if n == 'sbic' else ''}(v >> {b}) & 1")
             self.cyc += 1
             w("if c:")
-            self.exit(str(nxt + skip), extra_cycles=skip, indent=2, end=False)
-            self.exit(str(nxt))
+            self.exit(str(nxt + skip), extra_cycles=skip, indent=2, end=False, target=nxt + skip)
+            self.exit(str(nxt), target=nxt)
             return
         elif n == "sleep":
             self.count += 1
@@ -526,10 +592,10 @@ class _Gen:
         elif n == "wdr":
             w(f"cpu.pc = {pc}")
             self.sync(1)
-            w("cpu.wdr()")
+            w("cpu.wdr(); lim = 0")
         else:  # pragma: no cover - every decoded name is handled above
             raise AssertionError(n)
         self.count += 1
         self.cyc += cyc
         if n in ("bset", "bclr"):
-            self.exit(str(nxt))
+            self.exit(str(nxt), target=None if (n == "bset" and d == BIT["I"]) else nxt)
