@@ -8,6 +8,7 @@ instruction at a time so the event happens between the right two instructions.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ class Cpu:
         self.irq_hold = False  # after SEI/RETI one more instruction runs before an interrupt
         self.flash_words: list[int] = []
         self.flash_bytes = b""
-        self.block_globals: dict = {"__builtins__": __builtins__}
+        self.flash_key = b""
         self.translator = Translator(self)
         self._blocks: list[Block | None] = []
         self._singles: list[Block | None] = []
@@ -57,6 +58,7 @@ class Cpu:
             image = image + b"\xff"
         self.flash_bytes = bytes(image)
         self.flash_words = [image[i] | (image[i + 1] << 8) for i in range(0, len(image), 2)]
+        self.flash_key = hashlib.blake2b(self.flash_bytes, digest_size=16).digest()  # translation cache
         self.invalidate()
 
     def invalidate(self) -> None:

@@ -88,6 +88,12 @@ def flag_io(ins: Instr) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(), frozenset()
 
 
+# Translations shared by every emulated chip in the process, keyed by the flash contents: tests and
+# simulations create many chips from the same image, and compiling is the costly part.
+CACHE_SIZE = 100_000
+_CACHE: dict[tuple[bytes, int, int, int], tuple[Callable, int, int, str]] = {}
+
+
 class Block:
     __slots__ = ("fn", "start", "length", "max_cycles", "source")
 
@@ -125,6 +131,17 @@ class Translator:
     def build(self, start: int, max_len: int = MAX_LEN, max_blocks: int = 1) -> Block:
         """The block at `start`; with `max_blocks` > 1, a chain of it and the blocks it can reach by
         static jumps, branches, skips, calls and fall-through (breadth first), in one function."""
+        key = (self.cpu.flash_key, start, max_len, max_blocks)
+        hit = _CACHE.get(key)
+        if hit is None:
+            hit = self._translate(start, max_len, max_blocks)
+            if len(_CACHE) >= CACHE_SIZE:
+                _CACHE.clear()
+            _CACHE[key] = hit
+        make, length, max_cycles, src = hit
+        return Block(make(self.cpu), start, length, max_cycles, src)
+
+    def _translate(self, start: int, max_len: int, max_blocks: int) -> tuple[Callable, int, int, str]:
         first = self._emit(start, max_len, frozenset())
         gens = {start: first}
         queue = [start]
@@ -138,9 +155,8 @@ class Translator:
             gens = {pc: self._emit(pc, max_len, chain) for pc in gens}
         src = _source(gens, start)
         ns: dict = {}
-        exec(compile(src, f"<avr block 0x{start * 2:04x}>", "exec"), self.cpu.block_globals, ns)
-        fn = ns["make"](self.cpu)
-        return Block(fn, start, first.length, first.max_cycles, src)
+        exec(compile(src, f"<avr block 0x{start * 2:04x}>", "exec"), {"__builtins__": __builtins__}, ns)
+        return ns["make"], first.length, first.max_cycles, src
 
     def _emit(self, start: int, max_len: int, chain: frozenset[int]) -> _Gen:
         instrs: list[tuple[int, Instr | None, int]] = []
