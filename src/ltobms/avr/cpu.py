@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 from ltobms.avr.errors import AvrFault
 from ltobms.avr.translator import MAX_LEN, Block, Translator
 
-CHAIN_BLOCKS = 4  # blocks translated into one chained function (see translator.py)
+CHAIN_BLOCKS = 8  # blocks translated into one chained function (see translator.py)
+# A block is first translated alone; after this many runs from the CPU loop it is translated again
+# with its successors (chains cost several times as much to compile, and most code runs rarely).
+HOT_RUNS = 16
 
 if TYPE_CHECKING:  # pragma: no cover
     from ltobms.avr.mcu import Mcu
@@ -73,10 +76,9 @@ class Cpu:
             return self.translator.build(pc, 1)
         blk = table[pc]
         if blk is None:
-            if single:
-                blk = self.translator.build(pc, 1)
-            else:
-                blk = self.translator.build(pc, self.max_block, CHAIN_BLOCKS if self.chain else 1)
+            blk = self.translator.build(pc, 1 if single else self.max_block)
+            if self.chain and not single:
+                blk.heat = HOT_RUNS
             table[pc] = blk
         return blk
 
@@ -180,6 +182,10 @@ class Cpu:
                     self.pc = pc
                     blk = self.block(pc)
                     blocks = self._blocks
+                if blk.heat:
+                    blk.heat -= 1
+                    if not blk.heat and pc < len(blocks):
+                        blk = blocks[pc] = self.translator.build(pc, self.max_block, CHAIN_BLOCKS)
                 # A block runs whole only if it ends before the next event and the run's end.
                 lim = nxt if nxt <= end_cycle else end_cycle + 1
                 if cycles + blk.max_cycles >= lim:

@@ -48,6 +48,8 @@ _STORES_ALL = {"in", "out", "reti", "sleep", "break", "call", "rcall", "icall", 
 _LOGIC_W = frozenset("SVNZ")
 # Stores: a hooked one leaves the block right after it, so every flag must be exact there.
 _MAY_EXIT = {"st", "st_inc", "st_dec", "std", "sts", "out", "cbi", "sbi"}
+# Reads that may call a hook (a peripheral may then change anything: chains stop after the block).
+_HOOK_READS = {"ld", "ld_inc", "ld_dec", "ldd", "lds", "in", "sbic", "sbis", "cbi", "sbi", "wdr"}
 
 
 def flag_io(ins: Instr) -> tuple[frozenset[str], frozenset[str]]:
@@ -95,14 +97,16 @@ _CACHE: dict[tuple[bytes, int, int, int], tuple[Callable, int, int, str]] = {}
 
 
 class Block:
-    __slots__ = ("fn", "start", "length", "max_cycles", "source")
+    __slots__ = ("fn", "start", "length", "max_cycles", "source", "heat")
 
-    def __init__(self, fn: Callable[[], int], start: int, length: int, max_cycles: int, source: str) -> None:
+    def __init__(self, fn: Callable[[int], int], start: int, length: int, max_cycles: int,
+                 source: str) -> None:
         self.fn = fn
         self.start = start
         self.length = length
         self.max_cycles = max_cycles
         self.source = source
+        self.heat = 0  # runs left before the CPU translates it again, chained (0: never)
 
 
 class Translator:
@@ -142,23 +146,21 @@ class Translator:
         return Block(make(self.cpu), start, length, max_cycles, src)
 
     def _translate(self, start: int, max_len: int, max_blocks: int) -> tuple[Callable, int, int, str]:
-        first = self._emit(start, max_len, frozenset())
-        gens = {start: first}
+        code = {start: self._decode(start, max_len)}
+        plain = {start: self._emit(code[start])}
         queue = [start]
-        while queue and len(gens) < max_blocks:
-            for target in gens[queue.pop(0)].targets:
-                if target not in gens and len(gens) < max_blocks:
-                    gens[target] = self._emit(target, max_len, frozenset())
+        while queue and len(plain) < max_blocks:
+            for target in plain[queue.pop(0)].targets:
+                if target not in plain and len(plain) < max_blocks:
+                    code[target] = self._decode(target, max_len)
+                    plain[target] = self._emit(code[target])
                     queue.append(target)
-        if len(gens) > 1:
-            chain = frozenset(gens)
-            gens = {pc: self._emit(pc, max_len, chain) for pc in gens}
-        src = _source(gens, start)
+        src = _source(plain[start]) if len(plain) == 1 else self._chain_source(start, code, plain)
         ns: dict = {}
         exec(compile(src, f"<avr block 0x{start * 2:04x}>", "exec"), {"__builtins__": __builtins__}, ns)
-        return ns["make"], first.length, first.max_cycles, src
+        return ns["make"], len(code[start]), plain[start].max_cycles, src
 
-    def _emit(self, start: int, max_len: int, chain: frozenset[int]) -> _Gen:
+    def _decode(self, start: int, max_len: int) -> list[tuple[int, Instr | None, int]]:
         instrs: list[tuple[int, Instr | None, int]] = []
         pc = start
         nwords = len(self.cpu.flash_words)
@@ -171,70 +173,148 @@ class Translator:
             if ins is None or ins.name in _ENDS:
                 break
             pc += ins.words
-        # Liveness of flags, backwards; everything is live after the block.
-        live = set(ALL)
-        needed: list[frozenset[str]] = [frozenset()] * len(instrs)
-        reads_first: set[str] = set()
-        for i in range(len(instrs) - 1, -1, -1):
-            ins = instrs[i][1]
-            if ins is None:
-                continue
-            rd, wr = flag_io(ins)
-            if ins.name in _MAY_EXIT:
-                live = set(ALL)
-            needed[i] = frozenset(wr & live)
-            live = (live - wr) | rd
-        # Flags that must be loaded on entry: read before any write in the block.
-        written: set[str] = set()
-        for _, ins, _ in instrs:
-            if ins is None:
-                break
-            rd, wr = flag_io(ins)
-            if ins.name in _STORES_ALL:
-                rd = frozenset()  # reads SREG through memory, not through the flag locals
-            reads_first |= set(rd) - written
-            written |= wr
-        gen = _Gen(self, reads_first, written, chain)
+        return instrs
+
+    def _emit(self, instrs: list, live_end: frozenset[str] = ALL, region: _Region | None = None,
+              chained: bool = False) -> _Gen:
+        """One block; alone (`region` None) or inside a chain, where `chained` selects the variant
+        that goes on into its successors (flags only as live as those need them)."""
+        needed, _ = _liveness(instrs, live_end)
+        if region is None:
+            # Flags that must be loaded on entry: read before any write in the block.
+            reads_first: set[str] = set()
+            written: set[str] = set()
+            for _, ins, _ in instrs:
+                if ins is None:
+                    break
+                rd, wr = flag_io(ins)
+                if ins.name in _STORES_ALL:
+                    rd = frozenset()  # reads SREG through memory, not through the flag locals
+                reads_first |= set(rd) - written
+                written |= wr
+            gen = _Gen(self, reads_first)
+        else:
+            gen = _Gen(self, set(region.flags), region, chained, _has_hooked_read(instrs))
         for (ipc, ins, op), need in zip(instrs, needed, strict=True):
             gen.emit(ipc, ins, op, need)
         if not gen.ended:
             gen.exit(str(gen.next_pc), target=gen.next_pc)
-        gen.length = len(instrs)
         return gen
 
+    def _chain_source(self, start: int, code: dict[int, list], plain: dict[int, _Gen]) -> str:
+        """A dispatch loop over the blocks of a chain. Each block checks on entry that it and every
+        successor it may go on into end before `lim`; then it runs its chained variant, whose flags
+        are computed only where a successor (or a return to the CPU loop) reads them. Otherwise it
+        runs the variant that returns at every exit. Flags stay in locals across the chain."""
+        region = _Region(frozenset(code))
+        for instrs in code.values():
+            for _, ins, _ in instrs:
+                if ins is not None:
+                    rd, wr = flag_io(ins)
+                    region.flags |= rd | wr
+                    region.written |= wr
+        # Liveness across the chain: what a block needs on entry in either variant (fixed point).
+        live_in = {pc: _liveness(code[pc], ALL)[1] for pc in code}
+        live_in_exit = dict(live_in)
+        changed = True
+        while changed:
+            changed = False
+            for pc, instrs in code.items():
+                now = _liveness(instrs, self._live_end(code[pc], plain[pc], region, live_in))[1]
+                now = now | live_in_exit[pc]
+                if now != live_in[pc]:
+                    live_in[pc] = now
+                    changed = True
+        out = _head() + ["        c0 = sc.cycles; ni = 0"]
+        if region.flags:
+            out.append("        s = cpu.sreg")
+            out += [f"        f{f} = (s >> {BIT[f]}) & 1" for f in sorted(region.flags)]
+        out += [f"        pc = {start}", "        while True:"]
+        for pc, instrs in code.items():
+            out.append(f"            if pc == {pc}:")
+            targets = [t for t in plain[pc].targets if t in region.blocks]
+            if targets:
+                reach = plain[pc].max_cycles + max(plain[t].max_cycles for t in targets)
+                chained = self._emit(instrs, self._live_end(instrs, plain[pc], region, live_in), region, True)
+                out.append(f"                if c0 + {reach} < lim:")
+                out += ["                    " + ln for ln in chained.body()]
+            alone = self._emit(instrs, ALL, region, False)
+            out += ["                " + ln for ln in alone.body()]
+        out.append("    return blk")
+        return "\n".join(out) + "\n"
 
-def _source(gens: dict[int, _Gen], start: int) -> str:
-    """The module text: `make(cpu)` returns the block function `blk(lim)`."""
-    out = [
+    @staticmethod
+    def _live_end(instrs: list, gen: _Gen, region: _Region,
+                  live_in: dict[int, frozenset[str]]) -> frozenset[str]:
+        """Flags live after a block's last instruction in its chained variant."""
+        if _has_hooked_read(instrs) or gen.returns:
+            return ALL
+        live: frozenset[str] = frozenset()
+        for t in gen.targets:
+            live |= live_in[t] if t in region.blocks else ALL
+        return live
+
+
+class _Region:
+    """What the blocks of one chain share."""
+
+    def __init__(self, blocks: frozenset[int]) -> None:
+        self.blocks = blocks
+        self.flags: frozenset[str] = frozenset()  # read or written anywhere: locals of the function
+        self.written: frozenset[str] = frozenset()  # stored to SREG whenever the chain returns
+
+
+def _has_hooked_read(instrs: list) -> bool:
+    return any(ins is not None and ins.name in _HOOK_READS for _, ins, _ in instrs)
+
+
+def _liveness(instrs: list, live_end: frozenset[str]) -> tuple[list[frozenset[str]], frozenset[str]]:
+    """Per instruction the flags it must compute, and the flags live on entry (backwards)."""
+    live = set(live_end)
+    needed: list[frozenset[str]] = [frozenset()] * len(instrs)
+    last = len(instrs) - 1
+    for i in range(last, -1, -1):
+        ins = instrs[i][1]
+        if ins is None:
+            continue
+        rd, wr = flag_io(ins)
+        if i == last and ins.name in ("call", "rcall"):
+            rd = frozenset()  # what the callee reads is in live_end
+        if ins.name in _MAY_EXIT:
+            live = set(ALL)
+        needed[i] = frozenset(wr & live)
+        live = (live - wr) | rd
+    return needed, frozenset(live)
+
+
+def _head() -> list[str]:
+    return [
         "def make(cpu):",
         "    r = cpu.r; mem = cpu.mem; rh = cpu.rhook; wh = cpu.whook; sc = cpu.sched",
         "    fl = cpu.flash_bytes; ta = cpu.trace.append",
         "    def blk(lim):",
-        "        c0 = sc.cycles",
     ]
-    if len(gens) == 1:
-        out += ["        " + ln for ln in gens[start].body()]
-    else:
-        # A dispatch loop: every block body ends in `continue` (chained) or `return`.
-        out += [f"        pc = {start}", "        while True:"]
-        for pc, gen in gens.items():
-            out.append(f"            if pc == {pc}:")
-            out += ["                " + ln for ln in gen.body()]
+
+
+def _source(gen: _Gen) -> str:
+    """The module text of a lone block: `make(cpu)` returns the block function `blk(lim)`."""
+    out = _head() + ["        c0 = sc.cycles"] + ["        " + ln for ln in gen.body()]
     out.append("    return blk")
-    src = "\n".join(out) + "\n"
-    for pc, gen in gens.items():
-        src = src.replace(f"__MAX{pc}__", str(gen.max_cycles))
-    return src
+    return "\n".join(out) + "\n"
 
 
 class _Gen:
     """Emits the Python source of one block."""
 
-    def __init__(self, tr: Translator, load: set[str], written: set[str], chain: frozenset[int]) -> None:
+    def __init__(self, tr: Translator, load: set[str], region: _Region | None = None, chained: bool = False,
+                 hooked: bool = False) -> None:
         self.tr = tr
-        self.chain = chain  # block starts this block may continue into without returning
-        self.targets: list[int] = []  # static successors it could continue into
-        self.length = 0
+        self.region = region
+        self.chained = chained  # goes on into successors in the region
+        self.hooked = hooked  # has a read that may call a hook: goes on only while lim is not 0
+        self.ni = "ni + " if region is not None else ""  # instructions of earlier blocks of the chain
+        self.targets: list[int] = []  # static successors it could go on into
+        self.returns = False  # leaves at its end to the CPU loop (not into a static successor)
         self.lines: list[str] = []
         self.cyc = 0  # cycles of the instructions emitted so far (not counting the current one)
         self.count = 0
@@ -242,10 +322,10 @@ class _Gen:
         self.ended = False
         self.next_pc = 0
         self.load = load
-        self.dirty: set[str] = set()  # flags held in locals that differ from cpu.sreg
-        self.written = written
+        # Flags held in locals that may differ from cpu.sreg (in a chain: any the chain writes).
+        self.dirty: set[str] = set(region.written) if region is not None else set()
         self.flag_load_lines = []
-        if load:
+        if load and region is None:
             self.flag_load_lines.append("    s = cpu.sreg")
             for f in sorted(load):
                 self.flag_load_lines.append(f"    f{f} = (s >> {BIT[f]}) & 1")
@@ -273,28 +353,29 @@ class _Gen:
         (not after SEI/RETI/SLEEP/BREAK/SREG writes or a hooked store)."""
         total = self.cyc + extra_cycles
         self.max_cycles = max(self.max_cycles, total)
-        self.store_flags(indent)
-        if target is not None:
-            self.targets.append(target)
-        if target is not None and target in self.chain:
-            # Chained: go on if the next block ends before the next event and the run's end, as the
-            # CPU loop would (the loop passes lim = 0 while an interrupt is pending; a hooked read
-            # sets it to 0, since a peripheral may have changed anything).
-            self.w(f"c0 += {total}; cpu.instructions += {self.count}", indent)
-            self.w(f"if c0 + __MAX{target}__ < lim:", indent)
-            self.w(f"ta({target}); pc = {target}; continue", indent + 1)
-            self.w("sc.cycles = c0", indent)
-        else:
-            self.w(f"sc.cycles = c0 + {total}", indent)
-            self.w(f"cpu.instructions += {self.count}", indent)
-        self.w(f"return {pc_expr}", indent)
         if end and indent == 1:
             self.ended = True
+        if target is None:
+            self.returns = True
+        else:
+            self.targets.append(target)
+        if self.chained and target is not None and target in self.region.blocks:
+            # The entry check made sure the successor ends before lim; a hooked read sets lim to 0.
+            go = f"c0 += {total}; ni += {self.count}; ta({target}); pc = {target}; continue"
+            if not self.hooked:
+                self.w(go, indent)
+                return
+            self.w("if lim:", indent)
+            self.w(go, indent + 1)
+        self.store_flags(indent)
+        self.w(f"sc.cycles = c0 + {total}", indent)
+        self.w(f"cpu.instructions += {self.ni}{self.count}", indent)
+        self.w(f"return {pc_expr}", indent)
 
     def sync(self, indent: int) -> None:
         """Bring time to the current instruction before touching a peripheral."""
         self.store_flags(indent)
-        self.w(f"sc.cycles = c0 + {self.cyc}; cpu.inow = cpu.instructions + {self.count}", indent)
+        self.w(f"sc.cycles = c0 + {self.cyc}; cpu.inow = cpu.instructions + {self.ni}{self.count}", indent)
         self.w("if sc.cycles >= sc.next_cycle: sc.run_due()", indent)
 
     def read(self, dst: str, addr: str) -> None:
@@ -320,8 +401,9 @@ class _Gen:
         self.count += 1
         self.cyc += cycles
         dirty, self.dirty = self.dirty, set()  # stored by sync(); the hook may have written SREG
+        returns = self.returns  # liveness already treats stores as exits
         self.exit(str(self.pc + self.ilen), indent=2, end=False)
-        self.dirty = dirty
+        self.dirty, self.returns = dirty, returns
         self.count -= 1
         self.cyc -= cycles
         for ln in after or []:
@@ -336,7 +418,7 @@ class _Gen:
 
     def logic_flags(self, need: frozenset[str], res: str) -> None:
         # V = 0, N = bit 7, S = N ^ V = N, Z
-        self.setf(need, {"V": "0", "N": f"{res} >> 7", "S": f"{res} >> 7", "Z": f"int({res} == 0)"})
+        self.setf(need, {"V": "0", "N": f"{res} >> 7", "S": f"{res} >> 7", "Z": f"({res} == 0)"})
 
     # --- one instruction ------------------------------------------------------------------------
     def emit(self, pc: int, ins: Instr | None, op: int, need: frozenset[str]) -> None:
@@ -346,6 +428,7 @@ class _Gen:
             self.store_flags(1)
             self.w(f"sc.cycles = c0 + {self.cyc}")
             self.w(f"raise cpu.undefined({pc}, {op})")
+            self.returns = True
             self.ended = True
             return
         self.ilen = ins.words
@@ -363,7 +446,7 @@ class _Gen:
             self.setf(need, {
                 "H": f"((x & 15) + (y & 15){carry}) >> 4",
                 "V": "((x ^ v) & (y ^ v)) >> 7 & 1",
-                "N": "v >> 7", "Z": "int(v == 0)", "C": "t >> 8",
+                "N": "v >> 7", "Z": "(v == 0)", "C": "t >> 8",
                 "S": "(v >> 7) ^ (((x ^ v) & (y ^ v)) >> 7 & 1)",
             })
             w(f"r[{d}] = v")
@@ -371,11 +454,11 @@ class _Gen:
             carry = " - fC" if n in ("sbc", "cpc", "sbci") else ""
             src = str(k) if n in ("subi", "sbci", "cpi") else f"r[{rr}]"
             w(f"x = r[{d}]; y = {src}; t = x - y{carry}; v = t & 0xFF")
-            z = "int(v == 0) & fZ" if carry else "int(v == 0)"
+            z = "(v == 0) & fZ" if carry else "(v == 0)"
             self.setf(need, {
-                "H": f"int((x & 15) - (y & 15){carry} < 0)",
+                "H": f"((x & 15) - (y & 15){carry} < 0)",
                 "V": "((x ^ y) & (x ^ v)) >> 7 & 1",
-                "N": "v >> 7", "Z": z, "C": "int(t < 0)",
+                "N": "v >> 7", "Z": z, "C": "(t < 0)",
                 "S": "(v >> 7) ^ (((x ^ y) & (x ^ v)) >> 7 & 1)",
             })
             if n not in ("cp", "cpc", "cpi"):
@@ -393,23 +476,23 @@ class _Gen:
             w(f"r[{d}] = {k}")
         elif n == "com":
             w(f"v = 255 - r[{d}]; r[{d}] = v")
-            self.setf(need, {"V": "0", "N": "v >> 7", "S": "v >> 7", "Z": "int(v == 0)", "C": "1"})
+            self.setf(need, {"V": "0", "N": "v >> 7", "S": "v >> 7", "Z": "(v == 0)", "C": "1"})
         elif n == "neg":
             w(f"x = r[{d}]; v = (-x) & 0xFF; r[{d}] = v")
             self.setf(need, {
-                "H": "((v | x) >> 3) & 1", "V": "int(v == 128)", "N": "v >> 7", "Z": "int(v == 0)",
-                "C": "int(v != 0)", "S": "(v >> 7) ^ int(v == 128)",
+                "H": "((v | x) >> 3) & 1", "V": "(v == 128)", "N": "v >> 7", "Z": "(v == 0)",
+                "C": "(v != 0)", "S": "(v >> 7) ^ (v == 128)",
             })
         elif n == "swap":
             w(f"x = r[{d}]; r[{d}] = ((x << 4) | (x >> 4)) & 0xFF")
         elif n in ("inc", "dec"):
             if n == "inc":
                 w(f"v = (r[{d}] + 1) & 0xFF; r[{d}] = v")
-                ov = "int(v == 128)"
+                ov = "(v == 128)"
             else:
                 w(f"v = (r[{d}] - 1) & 0xFF; r[{d}] = v")
-                ov = "int(v == 127)"
-            self.setf(need, {"V": ov, "N": "v >> 7", "Z": "int(v == 0)", "S": f"(v >> 7) ^ {ov}"})
+                ov = "(v == 127)"
+            self.setf(need, {"V": ov, "N": "v >> 7", "Z": "(v == 0)", "S": f"(v >> 7) ^ {ov}"})
         elif n in ("asr", "lsr", "ror"):
             if n == "asr":
                 w(f"x = r[{d}]; v = (x >> 1) | (x & 128); r[{d}] = v")
@@ -419,7 +502,7 @@ class _Gen:
                 w(f"x = r[{d}]; v = (x >> 1) | (fC << 7); r[{d}] = v")
             # N ^ C -> V; S = N ^ V
             self.setf(need, {
-                "C": "x & 1", "N": "v >> 7", "Z": "int(v == 0)", "V": "(v >> 7) ^ (x & 1)",
+                "C": "x & 1", "N": "v >> 7", "Z": "(v == 0)", "V": "(v >> 7) ^ (x & 1)",
                 "S": "x & 1",  # S = N ^ V = N ^ N ^ C = C
             })
         elif n in ("adiw", "sbiw"):
@@ -433,7 +516,7 @@ class _Gen:
             else:
                 vv = "(x & ~v) >> 15 & 1"
                 cc = "(v & ~x) >> 15 & 1"
-            self.setf(need, {"V": vv, "C": cc, "N": "v >> 15", "Z": "int(v == 0)",
+            self.setf(need, {"V": vv, "C": cc, "N": "v >> 15", "Z": "(v == 0)",
                              "S": f"(v >> 15) ^ ({vv})"})
         elif n in ("mul", "muls", "mulsu", "fmul", "fmuls", "fmulsu"):
             cyc = 2
@@ -447,7 +530,7 @@ class _Gen:
                 cexp = "c"
             else:
                 cexp = "p >> 15"
-            self.setf(need, {"C": cexp, "Z": "int(p == 0)"})
+            self.setf(need, {"C": cexp, "Z": "(p == 0)"})
             w("r[0] = p & 0xFF; r[1] = p >> 8")
         elif n in ("bset", "bclr"):
             f = FLAGS[d]
@@ -589,8 +672,9 @@ class _Gen:
             self.store_flags(1)
             self.dirty.clear()
             w(f"sc.cycles = c0 + {self.cyc}")
-            w(f"cpu.instructions += {self.count}")
+            w(f"cpu.instructions += {self.ni}{self.count}")
             w("cpu.sleep()")
+            self.returns = True
             w(f"return {nxt}")
             self.ended = True
             return
@@ -600,9 +684,10 @@ class _Gen:
             self.store_flags(1)
             self.dirty.clear()
             w(f"sc.cycles = c0 + {self.cyc}")
-            w(f"cpu.instructions += {self.count}")
+            w(f"cpu.instructions += {self.ni}{self.count}")
             w(f"cpu.pc = {nxt}")
             w(f"return cpu.break_({pc}, {nxt})")
+            self.returns = True
             self.ended = True
             return
         elif n == "wdr":
