@@ -12,6 +12,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 from avrbuild import build_elf
 
 from ltobms.avr.mcu import Mcu
@@ -89,8 +90,20 @@ class BoardWorld:
             return cell - amps * SHUNT_OHM
         return 0.0
 
-    def analog_many(self, pin: str, times: list[float]) -> list[float]:
-        return [self.analog(pin, t) for t in times]
+    def analog_many(self, pin: str, times: list[float]) -> np.ndarray:
+        """`analog` at every instant of an ADC burst, vectorised."""
+        t = np.asarray(times)
+        cell = 2.4 + 0.01 * np.sin(t / 600.0)
+        amps = self.load_a if self.closed else 0.0
+        if pin == "PA2":
+            return cell / DIVIDER
+        if pin == "PA3":
+            return (cell - amps * (SHUNT_OHM + SWITCH_OHM)) / DIVIDER if self.closed else np.zeros(len(t))
+        if pin == "PA7":
+            return cell
+        if pin == "PA6":
+            return cell - amps * SHUNT_OHM
+        return np.zeros(len(t))
 
     def vdd(self, t: float) -> float:
         return 3.3
