@@ -46,6 +46,7 @@ _ARITH_W = frozenset("HSVNZC")
 # Instructions that need every flag stored in SREG (not loaded into locals).
 _STORES_ALL = {"in", "out", "reti", "sleep", "break", "call", "rcall", "icall", "ret"}
 _LOGIC_W = frozenset("SVNZ")
+_NEED_XY = frozenset("HVS")  # flags computed from the operands, not only from the result
 # Stores: a hooked one leaves the block right after it, so every flag must be exact there.
 _MAY_EXIT = {"st", "st_inc", "st_dec", "std", "sts", "out", "cbi", "sbi"}
 # Reads that may call a hook (a peripheral may then change anything: chains stop after the block).
@@ -442,7 +443,10 @@ class _Gen:
             pass
         elif n in ("add", "adc"):
             carry = " + fC" if n == "adc" else ""
-            w(f"x = r[{d}]; y = r[{rr}]; t = x + y{carry}; v = t & 0xFF")
+            if need & _NEED_XY:
+                w(f"x = r[{d}]; y = r[{rr}]; t = x + y{carry}; v = t & 0xFF")
+            else:  # only N, Z, C: no operand copies
+                w(f"t = r[{d}] + r[{rr}]{carry}; v = t & 0xFF")
             self.setf(need, {
                 "H": f"((x & 15) + (y & 15){carry}) >> 4",
                 "V": "((x ^ v) & (y ^ v)) >> 7 & 1",
@@ -453,7 +457,10 @@ class _Gen:
         elif n in ("sub", "sbc", "cp", "cpc", "subi", "sbci", "cpi"):
             carry = " - fC" if n in ("sbc", "cpc", "sbci") else ""
             src = str(k) if n in ("subi", "sbci", "cpi") else f"r[{rr}]"
-            w(f"x = r[{d}]; y = {src}; t = x - y{carry}; v = t & 0xFF")
+            if need & _NEED_XY:
+                w(f"x = r[{d}]; y = {src}; t = x - y{carry}; v = t & 0xFF")
+            else:
+                w(f"t = r[{d}] - {src}{carry}; v = t & 0xFF")
             z = "(v == 0) & fZ" if carry else "(v == 0)"
             self.setf(need, {
                 "H": f"((x & 15) - (y & 15){carry} < 0)",
