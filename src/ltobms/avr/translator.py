@@ -177,7 +177,7 @@ class Translator:
         return instrs
 
     def _emit(self, instrs: list, live_end: frozenset[str] = ALL, region: _Region | None = None,
-              chained: bool = False) -> _Gen:
+              chained: bool = False, fall: int | None = None) -> _Gen:
         """One block; alone (`region` None) or inside a chain, where `chained` selects the variant
         that goes on into its successors (flags only as live as those need them)."""
         needed, _ = _liveness(instrs, live_end)
@@ -196,6 +196,7 @@ class Translator:
             gen = _Gen(self, reads_first)
         else:
             gen = _Gen(self, set(region.flags), region, chained, _has_hooked_read(instrs))
+            gen.fall = fall
         for (ipc, ins, op), need in zip(instrs, needed, strict=True):
             gen.emit(ipc, ins, op, need)
         if not gen.ended:
@@ -231,16 +232,30 @@ class Translator:
             out.append("        s = cpu.sreg")
             out += [f"        f{f} = (s >> {BIT[f]}) & 1" for f in sorted(region.flags)]
         out += [f"        pc = {start}", "        while True:"]
-        for pc, instrs in code.items():
+        # Order: each block followed by the successor its last exit goes to, which it then reaches
+        # by falling through to the next test instead of `continue` and testing from the top.
+        order = [start]
+        rest = [pc for pc in code if pc != start]
+        while rest:
+            pref = _preferred(code[order[-1]], plain[order[-1]], region)
+            order.append(pref if pref in rest else rest[0])
+            rest.remove(order[-1])
+        for i, pc in enumerate(order):
+            instrs = code[pc]
             out.append(f"            if pc == {pc}:")
+            alone = self._emit(instrs, ALL, region, False)
             targets = [t for t in plain[pc].targets if t in region.blocks]
             if targets:
                 reach = plain[pc].max_cycles + max(plain[t].max_cycles for t in targets)
-                chained = self._emit(instrs, self._live_end(instrs, plain[pc], region, live_in), region, True)
+                fall = order[i + 1] if i + 1 < len(order) else None
+                chained = self._emit(instrs, self._live_end(instrs, plain[pc], region, live_in), region, True,
+                                     fall)
                 out.append(f"                if c0 + {reach} < lim:")
                 out += ["                    " + ln for ln in chained.body()]
-            alone = self._emit(instrs, ALL, region, False)
-            out += ["                " + ln for ln in alone.body()]
+                out.append("                else:")
+                out += ["                    " + ln for ln in alone.body()]
+            else:
+                out += ["                " + ln for ln in alone.body()]
         out.append("    return blk")
         return "\n".join(out) + "\n"
 
@@ -263,6 +278,16 @@ class _Region:
         self.blocks = blocks
         self.flags: frozenset[str] = frozenset()  # read or written anywhere: locals of the function
         self.written: frozenset[str] = frozenset()  # stored to SREG whenever the chain returns
+
+
+def _preferred(instrs: list, gen: _Gen, region: _Region) -> int | None:
+    """The successor a block's chained variant goes to at its very end (see `_Gen.emit`, branches)."""
+    pc, ins, _ = instrs[-1]
+    if ins is not None and ins.name in ("brbs", "brbc"):
+        target = (pc + 1 + ins.k) & gen.tr.pc_mask
+        if target <= pc and target in region.blocks:
+            return target
+    return gen.final_target
 
 
 def _has_hooked_read(instrs: list) -> bool:
@@ -316,6 +341,8 @@ class _Gen:
         self.ni = "ni + " if region is not None else ""  # instructions of earlier blocks of the chain
         self.targets: list[int] = []  # static successors it could go on into
         self.returns = False  # leaves at its end to the CPU loop (not into a static successor)
+        self.final_target: int | None = None  # where its last, unconditional exit goes
+        self.fall: int | None = None  # the block placed after it in a chain's dispatch loop
         self.lines: list[str] = []
         self.cyc = 0  # cycles of the instructions emitted so far (not counting the current one)
         self.count = 0
@@ -360,14 +387,21 @@ class _Gen:
             self.returns = True
         else:
             self.targets.append(target)
+        if indent == 1:
+            self.final_target = target
         if self.chained and target is not None and target in self.region.blocks:
             # The entry check made sure the successor ends before lim; a hooked read sets lim to 0.
-            go = f"c0 += {total}; ni += {self.count}; ta({target}); pc = {target}; continue"
-            if not self.hooked:
-                self.w(go, indent)
-                return
-            self.w("if lim:", indent)
-            self.w(go, indent + 1)
+            go = f"c0 += {total}; ni += {self.count}; ta({target}); pc = {target}"
+            if not (indent == 1 and target == self.fall):
+                go += "; continue"
+            if self.hooked:
+                self.w("if not lim:", indent)
+                self._leave(pc_expr, total, indent + 1)
+            self.w(go, indent)
+            return
+        self._leave(pc_expr, total, indent)
+
+    def _leave(self, pc_expr: str, total: int, indent: int) -> None:
         self.store_flags(indent)
         self.w(f"sc.cycles = c0 + {total}", indent)
         self.w(f"cpu.instructions += {self.ni}{self.count}", indent)
@@ -653,8 +687,14 @@ class _Gen:
             if f not in self.dirty and f not in self.load:
                 # The flag was never loaded: read it from SREG.
                 cond = f"(cpu.sreg >> {BIT[f]}) & 1" if n == "brbs" else f"not (cpu.sreg >> {BIT[f]}) & 1"
-            w(f"if {cond}:")
             tgt = (pc + 1 + k) & self.tr.pc_mask
+            if self.chained and tgt <= pc and tgt in self.region.blocks:
+                # A loop: the taken branch last, so that it may fall through (see _preferred).
+                w(f"if not ({cond}):")
+                self.exit(str(nxt), indent=2, end=False, target=nxt)
+                self.exit(str(tgt), extra_cycles=1, target=tgt)
+                return
+            w(f"if {cond}:")
             self.exit(str(tgt), extra_cycles=1, indent=2, end=False, target=tgt)
             self.exit(str(nxt), target=nxt)
             return
