@@ -168,7 +168,8 @@ class Cpu:
                     sc.cycles = nxt if nxt < end_cycle else end_cycle
                     continue
                 lines = cpuint.lines
-                if lines and not self.irq_hold and (self.sreg & 0x80 or cpuint.nmi_pending()):
+                hold = self.irq_hold
+                if lines and not hold and (self.sreg & 0x80 or cpuint.nmi_pending()):
                     vec = cpuint.take()
                     if vec is not None:
                         self.pc = pc
@@ -186,9 +187,10 @@ class Cpu:
                     blk.heat -= 1
                     if not blk.heat and pc < len(blocks):
                         blk = blocks[pc] = self.translator.build(pc, self.max_block, CHAIN_BLOCKS)
-                # A block runs whole only if it ends before the next event and the run's end.
+                # A block runs whole only if it ends before the next event and the run's end, and
+                # not while an interrupt waits for the one instruction after SEI/RETI.
                 lim = nxt if nxt <= end_cycle else end_cycle + 1
-                if cycles + blk.max_cycles >= lim:
+                if cycles + blk.max_cycles >= lim or (hold and lines):
                     blk = self.block(pc, single=True)
                 trace.append(pc)
                 # Chained blocks go on only while no interrupt is pending (lim = 0: stop after one).
