@@ -251,7 +251,7 @@ class Translator:
                 chained = self._emit(instrs, self._live_end(instrs, plain[pc], region, live_in), region, True,
                                      fall)
                 out.append(f"                if c0 + {reach} < lim:")
-                out += ["                    " + ln for ln in chained.body()]
+                out += ["                    " + ln for ln in chained.body(reach)]
                 out.append("                else:")
                 out += ["                    " + ln for ln in alone.body()]
             else:
@@ -317,7 +317,7 @@ def _head() -> list[str]:
     return [
         "def make(cpu):",
         "    r = cpu.r; mem = cpu.mem; rh = cpu.rhook; wh = cpu.whook; sc = cpu.sched",
-        "    fl = cpu.flash_bytes; ta = cpu.trace.append",
+        "    fl = cpu.flash_bytes; ta = cpu.trace.append; mcu = cpu.mcu; ci = mcu.cpuint",
         "    def blk(lim):",
     ]
 
@@ -362,9 +362,12 @@ class _Gen:
     def w(self, line: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + line)
 
-    def body(self) -> list[str]:
+    def body(self, rest: int | None = None) -> list[str]:
+        """The lines; `rest`: cycles from the block's start that must end before `lim` for it to go on
+        after a hooked store (default: the block itself)."""
         loads = [ln.strip() for ln in self.flag_load_lines]
-        return loads + [ln[4:] for ln in self.lines]
+        rest_s = str(self.max_cycles if rest is None else rest)
+        return loads + [ln[4:].replace("__REST__", rest_s) for ln in self.lines]
 
     def store_flags(self, indent: int, which: set[str] | None = None) -> None:
         flags = sorted(self.dirty if which is None else which)
@@ -423,7 +426,10 @@ class _Gen:
         self.w(f"{dst} = h(a); lim = 0", 2)
 
     def write(self, addr: str, val: str, cycles: int, after: list[str] | None = None) -> None:
-        """Store; after a hooked store the block ends (post-instruction updates in `after` first)."""
+        """Store (post-instruction updates in `after`). After a hooked store the block goes on only if
+        the CPU loop would do nothing but run the next instructions: no stop, no interrupt it could
+        take, the rest of the block (with a chained successor) still ends before the next event, and
+        SREG not written (its flags are in locals). Otherwise it returns."""
         self.w(f"a = {addr}")
         self.w("h = wh[a]")
         self.w(f"if h is None: mem[a] = {val}")
@@ -431,16 +437,19 @@ class _Gen:
         self.w(f"cpu.pc = {self.pc}", 2)
         self.sync(2)
         self.w(f"h(a, {val})", 2)
+        self.w("if sc.next_cycle < lim: lim = sc.next_cycle", 2)
+        self.w("if mcu.stop or a == 0x3F or (ci.lines and cpu.sreg & 0x80) or c0 + __REST__ >= lim:", 2)
         for ln in after or []:
-            self.w(ln, 2)
+            self.w(ln, 3)
         self.count += 1
         self.cyc += cycles
         dirty, self.dirty = self.dirty, set()  # stored by sync(); the hook may have written SREG
         returns = self.returns  # liveness already treats stores as exits
-        self.exit(str(self.pc + self.ilen), indent=2, end=False)
+        self.exit(str(self.pc + self.ilen), indent=3, end=False)
         self.dirty, self.returns = dirty, returns
         self.count -= 1
         self.cyc -= cycles
+        self.w(f"ta({self.pc + self.ilen})", 2)  # the trace the CPU loop would have kept
         for ln in after or []:
             self.w(ln)
 
