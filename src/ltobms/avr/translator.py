@@ -8,16 +8,21 @@ turned into straight-line Python source and compiled; executing it is one call. 
   read before being written are loaded from `cpu.sreg` on entry; written ones are stored on exit.
 * The cycle counter is added once per exit. Before any access to an address with a hook (a peripheral
   register), the scheduler is brought to the exact cycle of that instruction and due events run, so
-  peripherals see exact timing. After a hooked write the block ends, so an interrupt it raises, a
-  clock change or a sleep-mode change is seen before the next instruction.
+  peripherals see exact timing. After a hooked write the block goes on only if the CPU loop would
+  do nothing but run the next instruction: no `mcu.stop`, no interrupt it could take, no event due
+  before the block (and a chained successor) ends, and not SREG; otherwise it returns there, so an
+  interrupt the write raises or a clock change is seen before the next instruction.
 * A block ends at any control transfer, skip, SLEEP/BREAK/SEI/RETI, or after `MAX_LEN` instructions.
+  The CPU loop passes `lim`: the first cycle at which it must look again (the next event or the run's
+  end; 0 while an interrupt is pending).
 * Chaining: `build(start, max_blocks=n)` puts the block and up to n-1 blocks it reaches by static
-  jumps, branches, skips, calls and fall-through into one function, a dispatch loop. It goes on into
-  the next block itself only where the CPU loop would do nothing but run that block: the next block
-  ends before `lim` (the next event or the run's end; the loop passes 0 while an interrupt is
-  pending), no hook ran in this block (a peripheral may have changed anything), and the exit is not
-  after SEI, RETI, SLEEP, BREAK, a write to SREG or a hooked store. Otherwise it returns the PC.
-
+  jumps, branches, skips, calls and fall-through into one function, a dispatch loop in which flags
+  stay in locals. Each block has two variants. On entry it checks that it and any successor it may
+  go on into end before `lim`; then the chained variant runs: it goes on into the successor without
+  returning and computes only the flags that the successors (or a return) may read. Otherwise the
+  variant that returns at every exit runs. Never chained: after SEI, RETI, SLEEP, BREAK, an SREG
+  write, a dynamic jump or return, and after a block whose read called a hook (`lim` becomes 0: a
+  peripheral may have changed anything).
 The same generator with `max_len=1` produces single-instruction blocks: the CPU uses them when a
 peripheral event is due inside the next block, and tests use them to cross-check long blocks.
 
