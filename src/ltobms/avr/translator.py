@@ -51,6 +51,7 @@ _ARITH_W = frozenset("HSVNZC")
 # Instructions that need every flag stored in SREG (not loaded into locals).
 _STORES_ALL = {"in", "out", "reti", "sleep", "break", "call", "rcall", "icall", "ret"}
 _LOGIC_W = frozenset("SVNZ")
+_C = frozenset("C")
 _NEED_XY = frozenset("HVS")  # flags computed from the operands, not only from the result
 # Stores: a hooked one leaves the block right after it, so every flag must be exact there.
 _MAY_EXIT = {"st", "st_inc", "st_dec", "std", "sts", "out", "cbi", "sbi"}
@@ -311,6 +312,8 @@ def _liveness(instrs: list, live_end: frozenset[str]) -> tuple[list[frozenset[st
         rd, wr = flag_io(ins)
         if i == last and ins.name in ("call", "rcall"):
             rd = frozenset()  # what the callee reads is in live_end
+        elif ins.name in ("sbc", "cpc", "sbci") and "Z" not in live:
+            rd = _C  # Z is read only to compute Z
         if ins.name in _MAY_EXIT:
             live = set(ALL)
         needed[i] = frozenset(wr & live)
