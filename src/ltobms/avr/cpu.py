@@ -177,8 +177,12 @@ class Cpu:
                         sc.cycles += IRQ_RESPONSE_CYCLES
                         pc = cpuint.vector_address(vec)
                         continue
-                self.irq_hold = False
-                blk = blocks[pc] if pc < len(blocks) else None
+                if hold:
+                    self.irq_hold = False
+                try:
+                    blk = blocks[pc]
+                except IndexError:  # beyond the flash: block() builds one that faults
+                    blk = None
                 if blk is None:
                     self.pc = pc
                     blk = self.block(pc)
