@@ -102,13 +102,17 @@ class Adc(Peripheral):
         self._irqs()
 
     def _r_result(self, a: int) -> int:
-        self.set_reg(INTFLAGS, self.reg(INTFLAGS) & ~RESRDY)
-        self._irqs()
+        flags = self.reg(INTFLAGS)
+        if flags & RESRDY:  # the request lines follow the flags: nothing to update otherwise
+            self.set_reg(INTFLAGS, flags & ~RESRDY)
+            self._irqs()
         return self.mem[a]
 
     def _r_sample(self, a: int) -> int:
-        self.set_reg(INTFLAGS, self.reg(INTFLAGS) & ~SAMPRDY)
-        self._irqs()
+        flags = self.reg(INTFLAGS)
+        if flags & SAMPRDY:
+            self.set_reg(INTFLAGS, flags & ~SAMPRDY)
+            self._irqs()
         return self.mem[a]
 
     def _w_ctrla(self, a: int, v: int) -> None:
@@ -361,7 +365,8 @@ class Adc(Peripheral):
         if self._rng is not None and lsb_rms:
             x = x + self._rng.normal(0.0, lsb_rms, len(times))
         codes = np.rint(x).astype(np.int64)
-        codes = codes.clip(-2048, 2047) if diff else codes.clip(0, 4095)
+        lo, hi = (-2048, 2047) if diff else (0, 4095)
+        codes = np.minimum(np.maximum(codes, lo), hi)  # np.clip, without its Python wrapper
         if self._mode() == MODE_8BIT:
             codes >>= 4
         return codes
