@@ -18,7 +18,7 @@ from ltobms.avr.translator import MAX_LEN, Block, Translator
 CHAIN_BLOCKS = 8  # blocks translated into one chained function (see translator.py)
 # A block is first translated alone; after this many runs from the CPU loop it is translated again
 # with its successors (chains cost several times as much to compile, and most code runs rarely).
-HOT_RUNS = 16
+HOT_RUNS = 64
 
 if TYPE_CHECKING:  # pragma: no cover
     from ltobms.avr.mcu import Mcu

@@ -142,6 +142,9 @@ class Translator:
     def build(self, start: int, max_len: int = MAX_LEN, max_blocks: int = 1) -> Block:
         """The block at `start`; with `max_blocks` > 1, a chain of it and the blocks it can reach by
         static jumps, branches, skips, calls and fall-through (breadth first), in one function."""
+        return self._block(start, max_len, max_blocks)
+
+    def _block(self, start: int, max_len: int, max_blocks: int) -> Block:
         key = (self.cpu.flash_key, start, max_len, max_blocks)
         hit = _CACHE.get(key)
         if hit is None:
@@ -149,10 +152,12 @@ class Translator:
             if len(_CACHE) >= CACHE_SIZE:
                 _CACHE.clear()
             _CACHE[key] = hit
-        make, length, max_cycles, src = hit
-        return Block(make(self.cpu), start, length, max_cycles, src)
+        make, length, max_cycles, src, alone = hit
+        # A chain's blocks fall back to their lone translations when a successor may not fit.
+        fns = {pc: self._block(pc, max_len, 1).fn for pc in alone}
+        return Block(make(self.cpu, fns), start, length, max_cycles, src)
 
-    def _translate(self, start: int, max_len: int, max_blocks: int) -> tuple[Callable, int, int, str]:
+    def _translate(self, start: int, max_len: int, max_blocks: int) -> tuple:
         code = {start: self._decode(start, max_len)}
         plain = {start: self._emit(code[start])}
         queue = [start]
@@ -162,10 +167,11 @@ class Translator:
                     code[target] = self._decode(target, max_len)
                     plain[target] = self._emit(code[target])
                     queue.append(target)
-        src = _source(plain[start]) if len(plain) == 1 else self._chain_source(start, code, plain)
+        alone: list[int] = []
+        src = _source(plain[start]) if len(plain) == 1 else self._chain_source(start, code, plain, alone)
         ns: dict = {}
         exec(compile(src, f"<avr block 0x{start * 2:04x}>", "exec"), {"__builtins__": __builtins__}, ns)
-        return ns["make"], len(code[start]), plain[start].max_cycles, src
+        return ns["make"], len(code[start]), plain[start].max_cycles, src, alone
 
     def _decode(self, start: int, max_len: int) -> list[tuple[int, Instr | None, int]]:
         instrs: list[tuple[int, Instr | None, int]] = []
@@ -209,11 +215,13 @@ class Translator:
             gen.exit(str(gen.next_pc), target=gen.next_pc)
         return gen
 
-    def _chain_source(self, start: int, code: dict[int, list], plain: dict[int, _Gen]) -> str:
+    def _chain_source(self, start: int, code: dict[int, list], plain: dict[int, _Gen],
+                      alone: list[int]) -> str:
         """A dispatch loop over the blocks of a chain. Each block checks on entry that it and every
         successor it may go on into end before `lim`; then it runs its chained variant, whose flags
         are computed only where a successor (or a return to the CPU loop) reads them. Otherwise it
-        runs the variant that returns at every exit. Flags stay in locals across the chain."""
+        stores the flags and runs the block's lone translation (`alone` collects those blocks). Flags
+        stay in locals across the chain."""
         region = _Region(frozenset(code))
         for instrs in code.values():
             for _, ins, _ in instrs:
@@ -249,7 +257,6 @@ class Translator:
         for i, pc in enumerate(order):
             instrs = code[pc]
             out.append(f"            if pc == {pc}:")
-            alone = self._emit(instrs, ALL, region, False)
             targets = [t for t in plain[pc].targets if t in region.blocks]
             if targets:
                 reach = plain[pc].max_cycles + max(plain[t].max_cycles for t in targets)
@@ -259,9 +266,13 @@ class Translator:
                 out.append(f"                if c0 + {reach} < lim:")
                 out += ["                    " + ln for ln in chained.body(reach)]
                 out.append("                else:")
-                out += ["                    " + ln for ln in alone.body()]
+                if region.written:
+                    out.append("                    " + _store_line(region.written))
+                out.append("                    sc.cycles = c0; cpu.instructions += ni")
+                out.append(f"                    return alone[{pc}](lim)")
+                alone.append(pc)
             else:
-                out += ["                " + ln for ln in alone.body()]
+                out += ["                " + ln for ln in self._emit(instrs, ALL, region, False).body()]
         out.append("    return blk")
         return "\n".join(out) + "\n"
 
@@ -321,9 +332,16 @@ def _liveness(instrs: list, live_end: frozenset[str]) -> tuple[list[frozenset[st
     return needed, frozenset(live)
 
 
+def _store_line(flags: set[str] | frozenset[str]) -> str:
+    """The statement that writes the flag locals `flags` into cpu.sreg."""
+    mask = sum(1 << BIT[f] for f in flags)
+    parts = " | ".join(f"(f{f} << {BIT[f]})" if BIT[f] else f"f{f}" for f in sorted(flags))
+    return f"cpu.sreg = (cpu.sreg & {0xFF ^ mask}) | {parts}"
+
+
 def _head() -> list[str]:
     return [
-        "def make(cpu):",
+        "def make(cpu, alone):",
         "    r = cpu.r; mem = cpu.mem; rh = cpu.rhook; wh = cpu.whook; sc = cpu.sched",
         "    fl = cpu.flash_bytes; ta = cpu.trace.append; mcu = cpu.mcu; ci = mcu.cpuint",
         "    def blk(lim):",
@@ -378,12 +396,9 @@ class _Gen:
         return loads + [ln[4:].replace("__REST__", rest_s) for ln in self.lines]
 
     def store_flags(self, indent: int, which: set[str] | None = None) -> None:
-        flags = sorted(self.dirty if which is None else which)
-        if not flags:
-            return
-        mask = sum(1 << BIT[f] for f in flags)
-        parts = " | ".join(f"(f{f} << {BIT[f]})" if BIT[f] else f"f{f}" for f in flags)
-        self.w(f"cpu.sreg = (cpu.sreg & {0xFF ^ mask}) | {parts}", indent)
+        flags = self.dirty if which is None else which
+        if flags:
+            self.w(_store_line(flags), indent)
 
     def exit(self, pc_expr: str, extra_cycles: int = 0, indent: int = 1, end: bool = True,
              target: int | None = None) -> None:
