@@ -124,7 +124,7 @@ def measure(label: str, mcu: Mcu, seconds: float) -> None:
     start = time.perf_counter()
     mcu.run(seconds)
     wall = time.perf_counter() - start
-    print(f"{label:<44} {seconds / wall:8,.0f}x real time  ({seconds:.0f} s simulated in {wall:.2f} s; "
+    print(f"{label:<52} {seconds / wall:8,.0f}x real time  ({seconds:.0f} s simulated in {wall:.2f} s; "
           f"{(mcu.instructions - i0) / seconds:,.0f} instr and {(mcu.awake_cycles - c0) / seconds:,.0f} "
           f"awake cycles per simulated s)")
 
@@ -140,10 +140,10 @@ def main() -> None:
         raise SystemExit(f"{BMS_ELF} is missing: run `make firmware`")
     world = BoardWorld()
     bms = Mcu.from_elf(BMS_ELF, world=world)
-    bms.run(5.0)
+    measure("emulator, BMS firmware, first 2 min (translating)", bms, 120.0)
     if not world.closed:
         raise SystemExit("the BMS firmware did not connect the load")
-    measure("emulator, BMS firmware (LTO, revC)", bms, 600.0)
+    measure("emulator, BMS firmware (LTO, revC), next hour", bms, 3600.0)
 
 
 if __name__ == "__main__":
