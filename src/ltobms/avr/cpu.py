@@ -12,6 +12,7 @@ import hashlib
 from collections import deque
 from typing import TYPE_CHECKING
 
+from ltobms.avr import routines
 from ltobms.avr.errors import AvrFault
 from ltobms.avr.translator import MAX_LEN, Block, Translator
 
@@ -48,6 +49,7 @@ class Cpu:
         self.flash_words: list[int] = []
         self.flash_bytes = b""
         self.flash_key = b""
+        self.natives: frozenset[int] = frozenset()
         self.translator = Translator(self)
         self._blocks: list[Block | None] = []
         self._singles: list[Block | None] = []
@@ -62,6 +64,7 @@ class Cpu:
         self.flash_bytes = bytes(image)
         self.flash_words = [image[i] | (image[i + 1] << 8) for i in range(0, len(image), 2)]
         self.flash_key = hashlib.blake2b(self.flash_bytes, digest_size=16).digest()  # translation cache
+        self.natives = frozenset(routines.find(self.flash_bytes))  # library routines run natively
         self.invalidate()
 
     def invalidate(self) -> None:
@@ -78,7 +81,10 @@ class Cpu:
         if blk is None:
             blk = self.translator.build(pc, 1 if single else self.max_block)
             if self.chain and not single:
-                blk.heat = HOT_RUNS
+                if pc in self.natives:
+                    blk.fn = routines.udivmodsi4(self, blk.fn)
+                else:
+                    blk.heat = HOT_RUNS
             table[pc] = blk
         return blk
 

@@ -163,7 +163,8 @@ class Translator:
         queue = [start]
         while queue and len(plain) < max_blocks:
             for target in plain[queue.pop(0)].targets:
-                if target not in plain and len(plain) < max_blocks:
+                # A routine run natively (routines.py) is left to the CPU loop.
+                if target not in plain and target not in self.cpu.natives and len(plain) < max_blocks:
                     code[target] = self._decode(target, max_len)
                     plain[target] = self._emit(code[target])
                     queue.append(target)
