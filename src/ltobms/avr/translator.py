@@ -99,7 +99,7 @@ def flag_io(ins: Instr) -> tuple[frozenset[str], frozenset[str]]:
 
 # Translations shared by every emulated chip in the process, keyed by the flash contents: tests and
 # simulations create many chips from the same image, and compiling is the costly part.
-CACHE_SIZE = 100_000
+CACHE_SIZE = 10_000  # entries (a firmware image needs ~500, ~3 kB of source each)
 _CACHE: dict[tuple[bytes, int, int, int], tuple[Callable, int, int, str]] = {}
 
 
