@@ -8,11 +8,18 @@ instruction at a time so the event happens between the right two instructions.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from typing import TYPE_CHECKING
 
+from ltobms.avr import routines
 from ltobms.avr.errors import AvrFault
-from ltobms.avr.translator import Block, Translator
+from ltobms.avr.translator import MAX_LEN, Block, Translator
+
+CHAIN_BLOCKS = 8  # blocks translated into one chained function (see translator.py)
+# A block is first translated alone; after this many runs from the CPU loop it is translated again
+# with its successors (chains cost several times as much to compile, and most code runs rarely).
+HOT_RUNS = 64
 
 if TYPE_CHECKING:  # pragma: no cover
     from ltobms.avr.mcu import Mcu
@@ -42,10 +49,13 @@ class Cpu:
         self.irq_hold = False  # after SEI/RETI one more instruction runs before an interrupt
         self.flash_words: list[int] = []
         self.flash_bytes = b""
-        self.block_globals: dict = {"__builtins__": __builtins__}
+        self.flash_key = b""
+        self.natives: frozenset[int] = frozenset()
         self.translator = Translator(self)
         self._blocks: list[Block | None] = []
         self._singles: list[Block | None] = []
+        self.max_block = MAX_LEN  # longest block; 1 = single steps only (tests cross-check with it)
+        self.chain = True  # translated blocks may continue into their successors (see translator.py)
         self.trace: deque[int] = deque(maxlen=64)  # recent block-entry PCs, for fault reports
 
     # --- program --------------------------------------------------------------------------------
@@ -54,6 +64,8 @@ class Cpu:
             image = image + b"\xff"
         self.flash_bytes = bytes(image)
         self.flash_words = [image[i] | (image[i + 1] << 8) for i in range(0, len(image), 2)]
+        self.flash_key = hashlib.blake2b(self.flash_bytes, digest_size=16).digest()  # translation cache
+        self.natives = frozenset(routines.find(self.flash_bytes))  # library routines run natively
         self.invalidate()
 
     def invalidate(self) -> None:
@@ -68,7 +80,12 @@ class Cpu:
             return self.translator.build(pc, 1)
         blk = table[pc]
         if blk is None:
-            blk = self.translator.build(pc, 1 if single else 48)
+            blk = self.translator.build(pc, 1 if single else self.max_block)
+            if self.chain and not single:
+                if pc in self.natives:
+                    blk.fn = routines.udivmodsi4(self, blk.fn)
+                else:
+                    blk.heat = HOT_RUNS
             table[pc] = blk
         return blk
 
@@ -140,8 +157,12 @@ class Cpu:
         trace = self.trace
         pc = self.pc
         try:
-            while sc.cycles < end_cycle and not mcu.stop:
-                if sc.cycles >= sc.next_cycle:
+            while True:
+                cycles = sc.cycles
+                if cycles >= end_cycle or mcu.stop:
+                    break
+                nxt = sc.next_cycle
+                if cycles >= nxt:
                     self.pc = pc
                     sc.run_due()
                     pc = self.pc  # an event may have reset the chip
@@ -151,10 +172,11 @@ class Cpu:
                     if cpuint.lines and mcu.wake_allowed():
                         mcu.wake()
                         continue
-                    nxt = sc.next_cycle
                     sc.cycles = nxt if nxt < end_cycle else end_cycle
                     continue
-                if cpuint.lines and not self.irq_hold and (self.sreg & 0x80 or cpuint.nmi_pending()):
+                lines = cpuint.lines
+                hold = self.irq_hold
+                if lines and not hold and (self.sreg & 0x80 or cpuint.nmi_pending()):
                     vec = cpuint.take()
                     if vec is not None:
                         self.pc = pc
@@ -162,16 +184,27 @@ class Cpu:
                         sc.cycles += IRQ_RESPONSE_CYCLES
                         pc = cpuint.vector_address(vec)
                         continue
-                blk = blocks[pc] if pc < len(blocks) else None
+                if hold:
+                    self.irq_hold = False
+                try:
+                    blk = blocks[pc]
+                except IndexError:  # beyond the flash: block() builds one that faults
+                    blk = None
                 if blk is None:
                     self.pc = pc
                     blk = self.block(pc)
                     blocks = self._blocks
-                if (sc.cycles + blk.max_cycles >= sc.next_cycle or sc.cycles + blk.max_cycles > end_cycle
-                        or (self.irq_hold and cpuint.lines)):  # one instruction, then the interrupt
+                if blk.heat:
+                    blk.heat -= 1
+                    if not blk.heat and pc < len(blocks):
+                        blk = blocks[pc] = self.translator.build(pc, self.max_block, CHAIN_BLOCKS)
+                # A block runs whole only if it ends before the next event and the run's end, and
+                # not while an interrupt waits for the one instruction after SEI/RETI.
+                lim = nxt if nxt <= end_cycle else end_cycle + 1
+                if cycles + blk.max_cycles >= lim or (hold and lines):
                     blk = self.block(pc, single=True)
-                self.irq_hold = False
                 trace.append(pc)
-                pc = blk.fn()
+                # Chained blocks go on only while no interrupt is pending (lim = 0: stop after one).
+                pc = blk.fn(0 if lines and (self.sreg & 0x80 or cpuint.nmi_pending()) else lim)
         finally:
             self.pc = pc

@@ -102,13 +102,17 @@ class Adc(Peripheral):
         self._irqs()
 
     def _r_result(self, a: int) -> int:
-        self.set_reg(INTFLAGS, self.reg(INTFLAGS) & ~RESRDY)
-        self._irqs()
+        flags = self.reg(INTFLAGS)
+        if flags & RESRDY:  # the request lines follow the flags: nothing to update otherwise
+            self.set_reg(INTFLAGS, flags & ~RESRDY)
+            self._irqs()
         return self.mem[a]
 
     def _r_sample(self, a: int) -> int:
-        self.set_reg(INTFLAGS, self.reg(INTFLAGS) & ~SAMPRDY)
-        self._irqs()
+        flags = self.reg(INTFLAGS)
+        if flags & SAMPRDY:
+            self.set_reg(INTFLAGS, flags & ~SAMPRDY)
+            self._irqs()
         return self.mem[a]
 
     def _w_ctrla(self, a: int, v: int) -> None:
@@ -193,7 +197,7 @@ class Adc(Peripheral):
         n = self._samples_wanted()
         dt = (self.sched.time - self._burst_t0) / n
         t0 = self._burst_t0
-        codes = self._convert_many([t0 + (i + 1) * dt for i in range(n)])
+        codes = self._convert_many((np.arange(1, n + 1, dtype=float) * dt + t0).tolist())
         self.conversions += n
         flags = self.reg(INTFLAGS)
         if n > 1 or flags & SAMPRDY:
@@ -308,7 +312,38 @@ class Adc(Peripheral):
         return 1 << min((self.reg(PGACTRL) >> 5) & 7, 4)
 
     def _convert(self, t: float) -> int:
-        return int(self._convert_many([t])[0])
+        """One sample: `_convert_many`'s arithmetic on Python floats (same IEEE operations, same
+        noise draw), since numpy's per-call cost is most of the time of a single conversion."""
+        pos, neg = self.reg(MUXPOS), self.reg(MUXNEG)
+        diff = bool(self.reg(COMMAND) & DIFF)
+        pga = bool((pos | neg) & 0x40)
+        if pga and not self.reg(PGACTRL) & 1:
+            gain = 0.0
+        else:
+            gain = self.gain() if pga else 1
+        vref = self.reference(t)
+        vp = self._node_one(pos, t)
+        lsb_rms, offset, gain_err = self._noise
+        if diff:
+            x = (vp - self._node_one(neg, t)) * (gain / vref * 2048.0)
+        else:
+            x = vp * (gain / vref * 4096.0)
+        x = x * (1.0 + gain_err) + offset
+        if self._rng is not None and lsb_rms:
+            x = x + self._rng.normal(0.0, lsb_rms)
+        code = round(x)  # half to even, as np.rint
+        code = min(max(code, -2048), 2047) if diff else min(max(code, 0), 4095)
+        return code >> 4 if self._mode() == MODE_8BIT else code
+
+    def _node_one(self, mux: int, t: float) -> float:
+        ch = mux & 0x3F
+        if ch in AIN_PINS:
+            world = self.mcu.world
+            many = getattr(world, "analog_many", None)
+            if many is not None:
+                return float(many(AIN_PINS[ch], [t])[0])
+            return float(world.analog(AIN_PINS[ch], t))
+        return float(self._node(mux, t))
 
     def _convert_many(self, times: list[float]) -> np.ndarray:
         """Codes of samples taken at `times` (the front end evaluated per sample, vectorised)."""
@@ -330,7 +365,8 @@ class Adc(Peripheral):
         if self._rng is not None and lsb_rms:
             x = x + self._rng.normal(0.0, lsb_rms, len(times))
         codes = np.rint(x).astype(np.int64)
-        codes = np.clip(codes, -2048, 2047) if diff else np.clip(codes, 0, 4095)
+        lo, hi = (-2048, 2047) if diff else (0, 4095)
+        codes = np.minimum(np.maximum(codes, lo), hi)  # np.clip, without its Python wrapper
         if self._mode() == MODE_8BIT:
             codes >>= 4
         return codes
