@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sim") / "out"
-    # 2.5 simulated minutes from power-up: log lines at uptime 0, 60 and 120 s; polls at 62 and 122 s.
+    # 2.5 simulated minutes from power-up: log lines at uptime 0, 60 and 120 s; polls at 62.5 and 122.5 s.
     assert main(["simulate", "solar-week", "--days", str(150 / 86400), "--out", str(out), "--quiet"]) == 0
     return out
 

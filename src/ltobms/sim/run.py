@@ -158,7 +158,9 @@ class Simulation:
         samples: list[Sample] = []
         mcu.run(min(2.0, duration))  # first measurement and protection decisions before the host looks
         identity = self.identify()
-        next_poll = mcu.time + self.poll_s
+        # Polls fall half-way between the firmware's once-a-second measurements, so the registers read
+        # and the truth beside them belong to the same measurement.
+        next_poll = math.floor(mcu.time) + self.poll_s + 0.5
         next_progress = PROGRESS_EVERY_S
         while mcu.time < duration:
             target = min(next_poll, duration)
