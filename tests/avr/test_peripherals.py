@@ -300,6 +300,30 @@ def test_port_registers_vport_and_pin_change_interrupt(load) -> None:
     assert ("PA5", True, 1) in log
 
 
+def test_port_changes_recorded_as_vcd(load, tmp_path) -> None:
+    mcu = load(PORT_PROGRAM)
+    vcd = mcu.record_pins(tmp_path / "pins.vcd")
+    try:
+        run_corpus(mcu, 0.01)
+    finally:
+        vcd.close()
+        mcu.pin_listeners.remove(vcd.pin_changed)
+    text = (tmp_path / "pins.vcd").read_text()
+    ident = next(line.split()[3] for line in text.splitlines() if line.endswith(" PA2 $end"))
+    assert " PB3 $end" in text and " PB4 $end" not in text  # the 14-pin package's pins only
+    changes, now = [], 0
+    for line in text.split("$enddefinitions $end")[1].splitlines():
+        if line.startswith("#"):
+            now = int(line[1:])
+        elif line.endswith(ident) and len(line) == 1 + len(ident) and not line.startswith("$"):
+            changes.append((now, line[0]))
+    # initial z, then driven low, high, low (the program's first steps), each at a later time
+    assert [v for _, v in changes[:4]] == ["z", "0", "1", "0"]
+    assert changes[1][0] < changes[2][0] < changes[3][0]
+    assert changes[2][0] == round(next(t for t, pin, out, lvl, _ in mcu.world.pin_log
+                                       if pin == "PA2" and out and lvl == 1) * 1e9)
+
+
 # --- TCA0 -------------------------------------------------------------------------------------------
 TCA_PROGRAM = """
 volatile uint16_t ovf, cmp0;

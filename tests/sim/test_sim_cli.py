@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sim") / "out"
     # 2.5 simulated minutes from power-up: log lines at uptime 0, 60 and 120 s; polls at 62.5 and 122.5 s.
-    assert main(["simulate", "solar-week", "--days", str(150 / 86400), "--out", str(out), "--quiet"]) == 0
+    assert main(["simulate", "solar-week", "--days", str(150 / 86400), "--out", str(out), "--quiet",
+                 "--vcd", str(out.parent / "pins.vcd")]) == 0
     return out
 
 
@@ -31,6 +32,15 @@ def test_writes_every_output(run_dir: Path) -> None:
             STORE_FILENAME} <= names
     lines = (run_dir / "uart.log").read_text().splitlines()
     assert len(lines) == 3 and all(line.startswith("lto-bms,id=") for line in lines)
+
+
+def test_vcd_shows_the_switch_closing_after_the_first_measurement(run_dir: Path) -> None:
+    text = (run_dir.parent / "pins.vcd").read_text()
+    ident = next(line.split()[3] for line in text.splitlines() if line.endswith(" PA4 $end"))
+    body = text.split("$end\n", 1)[1].split("$dumpvars", 1)[1]
+    first_high = body.index(f"\n1{ident}\n")
+    stamp = int(body[:first_high].rsplit("#", 1)[1].split()[0])
+    assert 0 < stamp < 100_000_000  # rev C: CUTOFF driven high within 0.1 s of power-up
 
 
 def test_csv_has_the_documented_columns_in_the_readme(run_dir: Path) -> None:

@@ -44,6 +44,8 @@ class Mcu:
         self.stop = False
         self.stop_on_break = True
         self.breaks: list[int] = []  # byte addresses of BREAK instructions executed
+        # besides the world, who hears of every change of how a pin is driven (e.g. a VCD recorder)
+        self.pin_listeners: list[Callable[[str, bool, int, bool, float], None]] = []
         self.symbols: dict[str, tuple[int, int]] = {}
         self.uart_tx = None  # set by the USART model: ltobms.avr.uart.UartCapture
         self._slept_cycles = 0
@@ -155,6 +157,18 @@ class Mcu:
             check = getattr(p, "check_analog", None)
             if check is not None:
                 check()
+
+    def pin_event(self, pin: str, output: bool, level: int, pullup: bool, t: float) -> None:
+        """A PORT changed how it drives `pin`: the world and every pin listener hear of it."""
+        self.world.pin_changed(pin, output, level, pullup, t)
+        for listener in self.pin_listeners:
+            listener(pin, output, level, pullup, t)
+
+    def record_pins(self, path: str | Path):  # noqa: ANN201 - ltobms.avr.vcd.PinVcd
+        """Start a VCD of every pin's drive into `path`; call `.close()` on the result at the end."""
+        from ltobms.avr.vcd import PinVcd
+
+        return PinVcd(self, path)
 
     def pin_input_changed(self, pin: str) -> None:
         """The world changed the level it drives onto `pin` ('PA1'...): pin-change interrupts."""

@@ -22,6 +22,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=float, help="simulated days (default: the scenario's)")
     parser.add_argument("--out", metavar="DIR", help="output directory (default ./sim-out/SCENARIO)")
     parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    parser.add_argument("--vcd", metavar="FILE", help="also record every MCU pin as a VCD waveform (GTKWave)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -72,10 +73,13 @@ def run(args: argparse.Namespace) -> int:
     sim = Simulation(scenario, elf, seed=args.seed, on_record=store.add)
     print(f"simulating {scenario.name} for {scenario.days:g} days on {elf.name} (seed {sim.seed}) -> {out}/",
           flush=True)
+    vcd = sim.mcu.record_pins(args.vcd) if args.vcd else None
     try:
         result = sim.run(progress=None if args.quiet else Progress())
     finally:
         store.flush()  # what was logged before an interruption is kept
+        if vcd is not None:
+            vcd.close()
     files = write_outputs(result, out)
     print(summary_text(summarize(result)))
     print(f"log records stored in {store.path}")

@@ -142,7 +142,7 @@ class Port(Peripheral):
             state = (bool(dir_ & bit), level, bool(ctrl & PULLUPEN))
             if state != self._driven[i]:
                 self._driven[i] = state
-                self.mcu.world.pin_changed(self.pin_names[i], state[0], state[1], state[2], t)
+                self.mcu.pin_event(self.pin_names[i], state[0], state[1], state[2], t)
         self._refresh_inputs()
         self._sync_vport()
 
