@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ltobms.avr.errors import Unsupported
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 
 CTRLA, CTRLB, CTRLC, CTRLD, INTCTRL, INTFLAGS, STATUS, DBGCTRL, CTRLE, CTRLF, COMMAND, PGACTRL = range(12)
 MUXPOS, MUXNEG = 0x0C, 0x0D
@@ -51,15 +51,15 @@ class Adc(Peripheral):
             d.hook(base + off, None, None, f"{name}.{reg}")
         d.hook(base + INTCTRL, None, self._w_intctrl)
         d.hook(base + INTFLAGS, None, self._w_intflags)
-        d.hook(base + STATUS, None, _ignore)
+        d.hook(base + STATUS, None, ignore_write)
         d.hook(base + COMMAND, None, self._w_command)
         d.hook(base + CTRLA, None, self._w_ctrla)
         d.hook(base + MUXPOS, None, self._w_muxpos)
         d.hook(base + MUXNEG, None, self._w_muxneg)
         for i in range(4):
-            d.hook(base + RESULT + i, self._r_result, _ignore)
+            d.hook(base + RESULT + i, self._r_result, ignore_write)
         for i in range(2):
-            d.hook(base + SAMPLE + i, self._r_sample, _ignore)
+            d.hook(base + SAMPLE + i, self._r_sample, ignore_write)
         self._event = None
         self._paused: int | None = None
         self._resume_fn = self._sample_done
@@ -392,7 +392,3 @@ class Adc(Peripheral):
         elif mode is None and self._paused is not None:
             self._event = self.sched.after_cycles(self._paused, self._resume_fn)
             self._paused = None
-
-
-def _ignore(a: int, v: int) -> None:
-    return None

@@ -34,3 +34,8 @@ class Peripheral:
 
     def set_reg(self, offset: int, value: int) -> None:
         self.mem[self.base + offset] = value & 0xFF
+
+
+def ignore_write(a: int, v: int) -> None:
+    """Write hook of a read-only register (or bits): the write has no effect."""
+    return None

@@ -4,7 +4,7 @@ every `CHECK_S` of simulated time while enabled. Below the level the chip is hel
 
 from __future__ import annotations
 
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 
 CTRLA, CTRLB, VLMCTRLA, INTCTRL, INTFLAGS, STATUS = 0x00, 0x01, 0x08, 0x09, 0x0A, 0x0B
 LEVELS = {0: 1.8, 2: 2.6, 7: 4.2}  # BODLEVEL0/2/7, typical thresholds in volts
@@ -18,9 +18,9 @@ class Bod(Peripheral):
         for off, reg in ((CTRLA, "CTRLA"), (CTRLB, "CTRLB"), (VLMCTRLA, "VLMCTRLA"), (INTCTRL, "INTCTRL"),
                          (INTFLAGS, "INTFLAGS"), (STATUS, "STATUS")):
             d.hook(base + off, None, None, f"{name}.{reg}")
-        d.hook(base + CTRLA, None, _ignore)  # loaded from the fuse; writable only under CCP (unmodelled)
-        d.hook(base + CTRLB, None, _ignore)
-        d.hook(base + STATUS, None, _ignore)
+        d.hook(base + CTRLA, None, ignore_write)  # loaded from the fuse; writable only under CCP (unmodelled)
+        d.hook(base + CTRLB, None, ignore_write)
+        d.hook(base + STATUS, None, ignore_write)
         self._event = None
         self.in_reset = False
 
@@ -53,7 +53,3 @@ class Bod(Peripheral):
         self.check()
         if self._event is None and self.enabled():
             self._event = self.sched.after_seconds(CHECK_S, self._periodic)
-
-
-def _ignore(a: int, v: int) -> None:
-    return None

@@ -4,7 +4,7 @@ prescaler. Reset: OSC20M / 6. A change re-times the scheduler so time stays cont
 from __future__ import annotations
 
 from ltobms.avr.errors import Unsupported
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 
 MCLKCTRLA, MCLKCTRLB, MCLKLOCK, MCLKSTATUS = 0x00, 0x01, 0x02, 0x03
 OSC20MCTRLA, OSC20MCALIBA, OSC20MCALIBB, OSC32KCTRLA, XOSC32KCTRLA = 0x10, 0x11, 0x12, 0x18, 0x1C
@@ -23,7 +23,7 @@ class Clkctrl(Peripheral):
                          (OSC32KCTRLA, "OSC32KCTRLA"), (XOSC32KCTRLA, "XOSC32KCTRLA")):
             write = self._w_protected if off in PROTECTED else None
             if off in (MCLKSTATUS, OSC20MCALIBB):
-                write = _ignore
+                write = ignore_write
             d.hook(base + off, None, write, f"{name}.{reg}")
 
     def reset(self) -> None:
@@ -69,7 +69,3 @@ class Clkctrl(Peripheral):
 
     def apply(self) -> None:
         self.sched.set_frequency(self.frequency())
-
-
-def _ignore(a: int, v: int) -> None:
-    return None

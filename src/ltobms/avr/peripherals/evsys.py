@@ -7,7 +7,7 @@ SWEVENTA is a strobe that reads as 0.
 from __future__ import annotations
 
 from ltobms.avr.errors import Unsupported
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 
 SWEVENTA = 0x00
 CHANNEL0, CHANNELS = 0x10, 6
@@ -21,7 +21,7 @@ class Evsys(Peripheral):
     def __init__(self, mcu, name: str = "EVSYS", base: int = 0x0180, **params) -> None:
         super().__init__(mcu, name, base, **params)
         d = self.data
-        d.hook(base + SWEVENTA, lambda a: 0, _ignore, f"{name}.SWEVENTA")
+        d.hook(base + SWEVENTA, lambda a: 0, ignore_write, f"{name}.SWEVENTA")
         for i in range(CHANNELS):
             d.hook(base + CHANNEL0 + i, None, None, f"{name}.CHANNEL{i}")
         for i, user in enumerate(USERS):
@@ -42,7 +42,3 @@ class Evsys(Peripheral):
                 raise Unsupported(f"{name}: event users are not modelled", self.mcu.pc)
             self.data.warnings.append(f"{name} = 0x{v:02x}: event users are not modelled")
         self.mem[a] = v
-
-
-def _ignore(a: int, v: int) -> None:
-    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ltobms.avr.errors import Unsupported
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 
 CTRLA, CTRLB, STATUS, INTCTRL, INTFLAGS, DATAL, DATAH, ADDRL, ADDRH = 0, 1, 2, 3, 4, 6, 7, 8, 9
 FBUSY, EEBUSY, WRERROR = 0x01, 0x02, 0x04
@@ -32,7 +32,7 @@ class Nvmctrl(Peripheral):
                          (ADDRH, "ADDRH")):
             d.hook(base + off, None, None, f"{name}.{reg}")
         d.hook(base + CTRLA, None, self._w_ctrla)
-        d.hook(base + STATUS, None, _ignore)
+        d.hook(base + STATUS, None, ignore_write)
         d.hook(base + INTCTRL, None, self._w_intctrl)
         d.hook(base + INTFLAGS, None, self._w_intflags)
         self.ee_start, self.ee_size, self.ee_page = dev.EEPROM_START, dev.EEPROM_SIZE, dev.EEPROM_PAGE
@@ -148,7 +148,3 @@ class Nvmctrl(Peripheral):
         self.set_reg(STATUS, self.reg(STATUS) & ~EEBUSY)
         self.set_reg(INTFLAGS, self.reg(INTFLAGS) | 1)
         self._irq()
-
-
-def _ignore(a: int, v: int) -> None:
-    return None

@@ -3,7 +3,7 @@ beyond reading back what was written (VREF, PORTMUX), and read-only identificati
 
 from __future__ import annotations
 
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 
 
 class Plain(Peripheral):
@@ -15,13 +15,9 @@ class Plain(Peripheral):
         self.registers = registers or {}
         self.reset_values = reset or {}
         for reg, off in self.registers.items():
-            write = _ignore if off in readonly else None
+            write = ignore_write if off in readonly else None
             self.data.hook(base + off, None, write, f"{name}.{reg}")
 
     def reset(self) -> None:
         for off in self.registers.values():
             self.set_reg(off, self.reset_values.get(off, 0))
-
-
-def _ignore(a: int, v: int) -> None:
-    return None

@@ -9,7 +9,7 @@ STATUS busy bit set for two RTC clock cycles, as the clock-domain synchronisatio
 from __future__ import annotations
 
 from ltobms.avr.errors import Unsupported
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 
 CTRLA, STATUS, INTCTRL, INTFLAGS, TEMP, DBGCTRL, CALIB, CLKSEL = range(8)
 CNT, PER, CMP = 0x08, 0x0A, 0x0C
@@ -32,7 +32,7 @@ class Rtc(Peripheral):
         for off, reg in regs.items():
             d.hook(base + off, None, None, f"{name}.{reg}")
         d.hook(base + CTRLA, None, self._w_ctrla)
-        d.hook(base + STATUS, self._r_status, _ignore)
+        d.hook(base + STATUS, self._r_status, ignore_write)
         d.hook(base + INTCTRL, None, self._w_intctrl)
         d.hook(base + INTFLAGS, None, self._w_intflags)
         d.hook(base + CLKSEL, None, self._w_clksel)
@@ -43,7 +43,7 @@ class Rtc(Peripheral):
         d.hook(base + CMP, None, self._w16_low)
         d.hook(base + CMP + 1, None, lambda a, v: self._w16_high(CMP, v))
         d.hook(base + PITCTRLA, None, self._w_pitctrla)
-        d.hook(base + PITSTATUS, self._r_pitstatus, _ignore)
+        d.hook(base + PITSTATUS, self._r_pitstatus, ignore_write)
         d.hook(base + PITINTCTRL, None, self._w_pitintctrl)
         d.hook(base + PITINTFLAGS, None, self._w_pitintflags)
         self._busy_until = {0: 0.0, 1: 0.0, 2: 0.0, 3: 0.0}
@@ -217,9 +217,5 @@ class Rtc(Peripheral):
     def _w_pitintflags(self, a: int, v: int) -> None:
         self.mem[a] &= ~v & 0xFF
         self._pit_irq()
-
-
-def _ignore(a: int, v: int) -> None:
-    return None
 
 

@@ -191,7 +191,3 @@ class Tca(Timer16):
     def _w_intctrl(self, a: int, v: int) -> None:
         self.mem[a] = v & 0x71
         self._irq()
-
-    def _w_intflags(self, a: int, v: int) -> None:
-        self.mem[a] &= ~v & 0xFF
-        self._irq()

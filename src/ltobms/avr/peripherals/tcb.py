@@ -7,6 +7,7 @@ inputs raise `Unsupported`. Runs in IDLE; in STANDBY only with RUNSTDBY.
 from __future__ import annotations
 
 from ltobms.avr.errors import Unsupported
+from ltobms.avr.peripherals.base import ignore_write
 from ltobms.avr.peripherals.timer16 import Timer16
 
 CTRLA, CTRLB, EVCTRL, INTCTRL, INTFLAGS, STATUS, DBGCTRL, TEMP, CNT, CCMP = (
@@ -39,7 +40,7 @@ class Tcb(Timer16):
         d.hook(base + EVCTRL, None, self._w_evctrl)
         d.hook(base + INTCTRL, None, self._w_intctrl)
         d.hook(base + INTFLAGS, None, self._w_intflags)
-        d.hook(base + STATUS, self._r_status, _ignore)
+        d.hook(base + STATUS, self._r_status, ignore_write)
         self._init_counter()
         self._asleep = False
         self._registered = False
@@ -137,11 +138,3 @@ class Tcb(Timer16):
     def _w_intctrl(self, a: int, v: int) -> None:
         self.mem[a] = v & 0x03
         self._irq()
-
-    def _w_intflags(self, a: int, v: int) -> None:
-        self.mem[a] &= ~v & 0xFF
-        self._irq()
-
-
-def _ignore(a: int, v: int) -> None:
-    return None

@@ -108,3 +108,12 @@ class Timer16(Peripheral):
     def set_word(self, off: int, v: int) -> None:
         self.set_reg(off, v & 0xFF)
         self.set_reg(off + 1, v >> 8)
+
+    def _irq(self) -> None:
+        """Drive the interrupt lines from INTFLAGS and INTCTRL (each timer knows its own)."""
+        raise NotImplementedError
+
+    def _w_intflags(self, a: int, v: int) -> None:
+        """INTFLAGS: writing 1 clears a flag."""
+        self.mem[a] &= ~v & 0xFF
+        self._irq()

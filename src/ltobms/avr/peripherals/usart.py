@@ -7,7 +7,7 @@ bit ends. CLK_PER stops in STANDBY and POWER-DOWN, so a frame in progress pauses
 from __future__ import annotations
 
 from ltobms.avr.errors import Unsupported
-from ltobms.avr.peripherals.base import Peripheral
+from ltobms.avr.peripherals.base import Peripheral, ignore_write
 from ltobms.avr.uart import UartCapture
 
 RXDATAL, RXDATAH, TXDATAL, TXDATAH, STATUS, CTRLA, CTRLB, CTRLC, BAUDL, BAUDH = range(10)
@@ -29,8 +29,8 @@ class Usart(Peripheral):
         d = self.data
         for off, reg in enumerate(NAMES):
             d.hook(base + off, None, None, f"{name}.{reg}")
-        d.hook(base + RXDATAL, self._r_rxdatal, _ignore)
-        d.hook(base + RXDATAH, self._r_rxdatah, _ignore)
+        d.hook(base + RXDATAL, self._r_rxdatal, ignore_write)
+        d.hook(base + RXDATAH, self._r_rxdatah, ignore_write)
         d.hook(base + TXDATAL, None, self._w_txdatal)
         d.hook(base + TXDATAH, None, self._w_txdatah)
         d.hook(base + STATUS, None, self._w_status)
@@ -174,7 +174,3 @@ class Usart(Peripheral):
             self.set_reg(RXDATAH, self.reg(RXDATAH) & ~BUFOVF)
         self._irqs()
         return byte
-
-
-def _ignore(a: int, v: int) -> None:
-    return None
