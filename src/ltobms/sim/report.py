@@ -191,7 +191,8 @@ def plot(result: SimResult, path: Path) -> Path:
                                             "BMS log": logged("temp", 1.0, -273.15)}),
     ]
     days = result.duration_s / 86400.0
-    title = f"{result.scenario.name} ({days:.3g} days simulated): {result.scenario.description}".rstrip(": ")
+    span = f"{days:.3g} day{'' if days == 1 else 's'} simulated"
+    title = f"{result.scenario.name} ({span}): {result.scenario.description}".rstrip(": ")
     return plotting.plot_panels(path, hours, panels, states=result.states(), title=title, xlabel="time [h]")
 
 
