@@ -418,6 +418,38 @@ def test_tcb_periodic_interrupt(load, clksel: str, div: int) -> None:
     assert mcu.data.read(0x0A87) & 1  # STATUS.RUN
 
 
+TIMER_STANDBY_PROGRAM = """
+volatile uint16_t capt, ovf;
+ISR(TCB0_INT_vect) { TCB0.INTFLAGS = TCB_CAPT_bm; capt++; }
+ISR(TCA0_OVF_vect) { TCA0.SINGLE.INTFLAGS = TCA_SINGLE_OVF_bm; ovf++; }
+int main(void) {
+    TCA0.SINGLE.PER = 999;
+    TCA0.SINGLE.INTCTRL = TCA_SINGLE_OVF_bm;
+    TCA0.SINGLE.CTRLA = TCA_SINGLE_CLKSEL_DIV1_gc | TCA_SINGLE_ENABLE_bm | RUNSTDBY_A;
+    TCB0.CCMP = 999;
+    TCB0.INTCTRL = TCB_CAPT_bm;
+    TCB0.CTRLA = TCB_CLKSEL_DIV1_gc | TCB_ENABLE_bm | RUNSTDBY_B;
+    set_sleep_mode(SLEEP_MODE_STANDBY); sleep_enable(); sei();
+    for (;;) sleep_cpu();
+}
+"""
+
+
+@pytest.mark.parametrize("runstdby", [False, True])
+def test_timers_count_in_standby_only_with_runstdby(load, runstdby: bool) -> None:
+    flags = ("TCA_SINGLE_RUNSTDBY_bm", "TCB_RUNSTDBY_bm") if runstdby else ("0", "0")
+    mcu = load(f"#define RUNSTDBY_A {flags[0]}\n#define RUNSTDBY_B {flags[1]}\n" + TIMER_STANDBY_PROGRAM)
+    mcu.run(0.05)
+    assert mcu.sleep_mode == "STANDBY"
+    periods = 0.05 * HZ / 1000
+    for name in ("capt", "ovf"):
+        count = mcu.read_var(name, "<H")
+        if runstdby:
+            assert abs(count - periods) <= 1, (name, count)
+        else:
+            assert count == 0, (name, count)
+
+
 # --- AC0 --------------------------------------------------------------------------------------------
 AC_PROGRAM = """
 volatile uint8_t edges, state;

@@ -30,6 +30,8 @@ WORDS = {CNT: "CNT", PER: "PER", CMP0: "CMP0", CMP0 + 2: "CMP1", CMP0 + 4: "CMP2
 class Tca(Timer16):
     """params: vectors (OVF, CMP0, CMP1, CMP2)."""
 
+    RUNSTDBY_MASK = RUNSTDBY
+
     TEMP = TEMP
 
     def __init__(self, mcu, name: str = "TCA0", base: int = 0x0A00, vectors: tuple = (8, 10, 11, 12)) -> None:
@@ -82,12 +84,6 @@ class Tca(Timer16):
         self.set_counting(self.ticking(), self.divider(), value)
         for p in self.listeners:
             p.clock_source_changed()
-
-    def sleep_changed(self, mode: str | None) -> None:
-        asleep = mode in ("STANDBY", "PDOWN") and not (mode == "STANDBY" and self.reg(CTRLA) & RUNSTDBY)
-        if asleep != self._asleep:
-            self._asleep = asleep
-            self._restart_clock()
 
     # --- counter -------------------------------------------------------------------------------------
     def top(self) -> int:

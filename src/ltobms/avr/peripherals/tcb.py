@@ -23,6 +23,8 @@ NAMES = {CTRLA: "CTRLA", CTRLB: "CTRLB", EVCTRL: "EVCTRL", INTCTRL: "INTCTRL", I
 class Tcb(Timer16):
     """params: vector (TCBn_INT)."""
 
+    RUNSTDBY_MASK = RUNSTDBY
+
     TEMP = TEMP
 
     def __init__(self, mcu, name: str = "TCB0", base: int = 0x0A80, vector: int = 13) -> None:
@@ -84,12 +86,6 @@ class Tcb(Timer16):
     def clock_source_changed(self) -> None:
         """TCA0 was enabled, disabled or re-prescaled."""
         if (self.reg(CTRLA) >> 1) & 7 == CLK_TCA:
-            self._restart_clock()
-
-    def sleep_changed(self, mode: str | None) -> None:
-        asleep = mode in ("STANDBY", "PDOWN") and not (mode == "STANDBY" and self.reg(CTRLA) & RUNSTDBY)
-        if asleep != self._asleep:
-            self._asleep = asleep
             self._restart_clock()
 
     # --- counter -------------------------------------------------------------------------------------

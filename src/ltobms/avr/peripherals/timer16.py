@@ -109,6 +109,19 @@ class Timer16(Peripheral):
         self.set_reg(off, v & 0xFF)
         self.set_reg(off + 1, v >> 8)
 
+    # CTRLA (offset 0 in TCA and TCB) bit that keeps the timer counting in STANDBY; set by each timer.
+    RUNSTDBY_MASK = 0
+
+    def sleep_changed(self, mode: str | None) -> None:
+        """Counts in IDLE; in STANDBY only with RUNSTDBY; never in POWER-DOWN."""
+        asleep = mode in ("STANDBY", "PDOWN") and not (mode == "STANDBY" and self.reg(0) & self.RUNSTDBY_MASK)
+        if asleep != self._asleep:
+            self._asleep = asleep
+            self._restart_clock()
+
+    def _restart_clock(self, value: int | None = None) -> None:
+        raise NotImplementedError
+
     def _irq(self) -> None:
         """Drive the interrupt lines from INTFLAGS and INTCTRL (each timer knows its own)."""
         raise NotImplementedError
