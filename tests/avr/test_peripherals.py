@@ -64,6 +64,34 @@ def test_pit_wakes_standby_at_its_period(load, code: str, cycles: int) -> None:
     assert mcu.sleep_mode == "STANDBY"
 
 
+RTC_COUNTER_SLEEP = """
+volatile uint16_t wakes;
+ISR(RTC_PIT_vect) { RTC.PITINTFLAGS = RTC_PI_bm; wakes++; }
+int main(void) {
+    RTC.PER = 0xFFFF;
+    RTC.CTRLA = RTC_PRESCALER_DIV1_gc | RTC_RTCEN_bm | RUNSTDBY;
+    RTC.PITINTCTRL = RTC_PI_bm;
+    RTC.PITCTRLA = RTC_PERIOD_CYC8192_gc | RTC_PITEN_bm;   /* wake every 0.25 s */
+    set_sleep_mode(MODE); sleep_enable(); sei();
+    for (;;) sleep_cpu();
+}
+"""
+
+
+@pytest.mark.parametrize(("mode", "runstdby", "counts"), [
+    ("SLEEP_MODE_IDLE", "0", True), ("SLEEP_MODE_STANDBY", "RTC_RUNSTDBY_bm", True),
+    ("SLEEP_MODE_STANDBY", "0", False), ("SLEEP_MODE_PWR_DOWN", "RTC_RUNSTDBY_bm", False)])
+def test_rtc_counter_in_sleep_follows_runstdby(load, mode: str, runstdby: str, counts: bool) -> None:
+    mcu = load(f"#define MODE {mode}\n#define RUNSTDBY {runstdby}\n" + RTC_COUNTER_SLEEP)
+    mcu.run(1.01)
+    assert mcu.read_var("wakes", "<H") == 4  # the PIT runs in every sleep mode
+    counter = mcu.peripherals["RTC"].counter()
+    if counts:
+        assert abs(counter - 1.01 * 32768) < 40
+    else:
+        assert counter < 40  # only the few awake microseconds around each wake-up
+
+
 # --- TWI client -------------------------------------------------------------------------------------
 TWI_CLIENT = """
 volatile uint8_t rx[8], nrx, stops;

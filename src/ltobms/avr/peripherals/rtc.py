@@ -1,9 +1,10 @@
 """RTC: a 16-bit counter with period and compare, and the periodic interrupt timer (PIT), both on
 the 32.768 kHz (or 1.024 kHz) internal oscillator. Nothing ticks per clock: the counter value is
 computed from time when read, and the next overflow/compare/PIT instant is one scheduled event.
-The PIT runs in every sleep mode; the counter keeps counting in all modes (RUNSTDBY is stored but
-the counter's standby stop is not modelled). Writes to CTRLA/PITCTRLA/CNT/PER/CMP keep the matching
-STATUS busy bit set for two RTC clock cycles, as the clock-domain synchronisation does.
+The PIT runs in every sleep mode; the counter counts while awake and in IDLE, in STANDBY only with
+CTRLA.RUNSTDBY, never in POWER-DOWN (it holds its value and goes on at wake-up). Writes to
+CTRLA/PITCTRLA/CNT/PER/CMP keep the matching STATUS busy bit set for two RTC clock cycles, as the
+clock-domain synchronisation does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ CTRLA, STATUS, INTCTRL, INTFLAGS, TEMP, DBGCTRL, CALIB, CLKSEL = range(8)
 CNT, PER, CMP = 0x08, 0x0A, 0x0C
 PITCTRLA, PITSTATUS, PITINTCTRL, PITINTFLAGS, PITDBGCTRL = 0x10, 0x11, 0x12, 0x13, 0x15
 OVF, CMPF = 0x01, 0x02
+RTCEN, RUNSTDBY = 0x01, 0x80
 CLOCKS = {0: 32_768.0, 1: 1_024.0}
 SYNC_CYCLES = 2  # RTC clock cycles a write takes to reach the RTC domain
 VEC_CNT, VEC_PIT = 3, 4
@@ -52,6 +54,7 @@ class Rtc(Peripheral):
         self._cnt_event = None
         self._cnt_t0 = 0.0
         self._cnt_v0 = 0
+        self._halted = False  # stopped by the sleep mode
 
     def reset(self) -> None:
         self.sched.cancel(self._pit_event)
@@ -63,6 +66,7 @@ class Rtc(Peripheral):
         self._busy_until = {0: 0.0, 1: 0.0, 2: 0.0, 3: 0.0}
         self._pit_busy_until = 0.0
         self._cnt_t0, self._cnt_v0 = 0.0, 0
+        self._halted = False
         self.mcu.set_irq(VEC_CNT, False)
         self.mcu.set_irq(VEC_PIT, False)
 
@@ -88,8 +92,15 @@ class Rtc(Peripheral):
         self._busy_until[bit] = self.sched.time + self._sync_time()
 
     # --- counter ------------------------------------------------------------------------------------
-    def _enabled(self) -> bool:
-        return bool(self.reg(CTRLA) & 1)
+    def _running(self) -> bool:
+        return bool(self.reg(CTRLA) & RTCEN) and not self._halted
+
+    def sleep_changed(self, mode: str | None) -> None:
+        halted = mode == "PDOWN" or (mode == "STANDBY" and not self.reg(CTRLA) & RUNSTDBY)
+        if halted != self._halted:
+            value = self.counter()
+            self._halted = halted
+            self._rebase(value)
 
     def _tick_hz(self) -> float:
         return self.clock_hz() / (1 << ((self.reg(CTRLA) >> 3) & 0xF))
@@ -98,7 +109,7 @@ class Rtc(Peripheral):
         return self.reg(off) | (self.reg(off + 1) << 8)
 
     def counter(self) -> int:
-        if not self._enabled():
+        if not self._running():
             return self._cnt_v0
         ticks = int((self.sched.time - self._cnt_t0) * self._tick_hz() + 1e-9)
         per = self._word(PER)
@@ -112,7 +123,7 @@ class Rtc(Peripheral):
     def _schedule_cnt(self) -> None:
         self.sched.cancel(self._cnt_event)
         self._cnt_event = None
-        if not self._enabled():
+        if not self._running():
             return
         per, cmp_, v = self._word(PER), self._word(CMP), self._cnt_v0
         tick = 1.0 / self._tick_hz()
