@@ -92,6 +92,34 @@ def test_rtc_counter_in_sleep_follows_runstdby(load, mode: str, runstdby: str, c
         assert counter < 40  # only the few awake microseconds around each wake-up
 
 
+BUSY_LOOP = """
+volatile uint32_t spins;
+int main(void) { for (;;) spins++; }
+"""
+
+
+def test_bod_holds_the_chip_in_reset_while_the_supply_is_low(load) -> None:
+    mcu = load(BUSY_LOOP)
+    mcu.fuses[1] = 0x40 | 0x04 | 0x01  # BODCFG: level 2 (2.6 V), enabled in active and sleep
+    mcu.fuses[0] = 0x09  # WDTCFG: 2 s period, must not fire while held
+    mcu.reset("PORF")
+    mcu.run(0.01)
+    assert mcu.read_var("spins", "<I") > 0
+    mcu.world.supply = 2.0
+    mcu.supply_changed()
+    assert mcu.held_in_reset
+    before = mcu.instructions
+    mcu.run(5.0)  # longer than the watchdog period
+    assert mcu.instructions == before and mcu.held_in_reset
+    assert mcu.data.read(0x0040) & 0x02  # RSTCTRL.RSTFR.BORF
+    assert not mcu.data.read(0x0040) & 0x08  # no WDRF: the watchdog did not count while held
+    mcu.world.supply = 3.3
+    mcu.run(0.2)  # the BOD's next look at the supply releases the chip
+    assert not mcu.held_in_reset and mcu.instructions > before
+    mcu.fuses[0] = mcu.fuses[1] = 0
+    mcu.reset("PORF")
+
+
 # --- TWI client -------------------------------------------------------------------------------------
 TWI_CLIENT = """
 volatile uint8_t rx[8], nrx, stops;

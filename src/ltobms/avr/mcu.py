@@ -44,6 +44,7 @@ class Mcu:
         self.stop = False
         self.stop_on_break = True
         self.breaks: list[int] = []  # byte addresses of BREAK instructions executed
+        self.held_in_reset = False  # see hold_in_reset
         # besides the world, who hears of every change of how a pin is driven (e.g. a VCD recorder)
         self.pin_listeners: list[Callable[[str, bool, int, bool, float], None]] = []
         self.symbols: dict[str, tuple[int, int]] = {}
@@ -205,6 +206,19 @@ class Mcu:
             p.reset()
         self.rstctrl.record(cause)
 
+    def hold_in_reset(self, cause: str) -> None:
+        """Reset and stay there (the BOD while VDD is below its level): no instruction runs and no
+        timer of the chip counts until `release_reset`."""
+        self.reset(cause)
+        self.held_in_reset = True
+        self.sleep_mode = "RESET"  # the CPU loop fast-forwards as in sleep; nothing may wake it
+        self._sleep_start = self.sched.cycles
+
+    def release_reset(self, cause: str) -> None:
+        """The reset source went away: the chip starts from its reset vector now."""
+        self.held_in_reset = False
+        self.reset(cause)
+
     def enter_sleep(self) -> None:
         mode = self.slpctrl.mode()
         if mode is None:
@@ -221,7 +235,8 @@ class Mcu:
             p.sleep_changed(None)
 
     def wake_allowed(self) -> bool:
-        return True  # peripherals assert only the requests they can make in the current sleep mode
+        # peripherals assert only the requests they can make in the current sleep mode
+        return not self.held_in_reset
 
     def wdr(self) -> None:
         wdt = self.peripherals.get("WDT")

@@ -1,6 +1,7 @@
 """BOD: brown-out detection from the BODCFG fuse (level, enabled in active/sleep). The supply comes
 from `world.vdd(t)`; it is checked at reset, whenever the world calls `mcu.supply_changed()`, and
-every `CHECK_S` of simulated time while enabled. Below the level the chip is held in reset (BORF)."""
+every `CHECK_S` of simulated time while enabled. Below the level the chip is held in reset (no
+instruction runs, no timer counts); when the supply is back it starts afresh with RSTFR.BORF."""
 
 from __future__ import annotations
 
@@ -45,8 +46,10 @@ class Bod(Peripheral):
             return
         low = self.mcu.world.vdd(self.sched.time) < self.level()
         self.set_reg(STATUS, 1 if not low else 0)
-        if low:
-            self.mcu.reset("BORF")
+        if low and not self.mcu.held_in_reset:
+            self.mcu.hold_in_reset("BORF")
+        elif not low and self.mcu.held_in_reset:
+            self.mcu.release_reset("BORF")
 
     def _periodic(self) -> None:
         self._event = None

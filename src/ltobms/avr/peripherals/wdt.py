@@ -65,5 +65,7 @@ class Wdt(Peripheral):
 
     def _expire(self) -> None:
         self._event = None
+        if self.mcu.held_in_reset:
+            return  # nothing counts while the chip is held in reset; the release re-arms it
         self.expiries += 1
         self.mcu.reset("WDRF")
