@@ -140,6 +140,14 @@ def summarize(result: SimResult) -> dict[str, Any]:
     }
 
 
+def _duration(hours: float) -> str:
+    if hours >= 1.0:
+        return f"{hours:.1f} h"
+    if hours >= 1.0 / 60.0:
+        return f"{hours * 60.0:.0f} min"
+    return f"{hours * 3600.0:.0f} s"
+
+
 def summary_text(summary: dict[str, Any]) -> str:
     e, v, err = summary["energy_wh"], summary["cell_v"], summary["measurement_error"]
     lines = [
@@ -149,12 +157,12 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"energy: charger {e['charger_out']:.2f} Wh out, load {e['load_in']:.2f} Wh in; "
         f"cell {e['cell_in']:.2f} Wh in, {e['cell_out']:.2f} Wh out",
         f"state of charge: {summary['soc']['start'] * 100:.1f} % -> {summary['soc']['end'] * 100:.1f} %",
-        "time per state: " + ", ".join(f"{k.removeprefix('BMS_STATE_')} {h:.1f} h"
+        "time per state (log): " + ", ".join(f"{k.removeprefix('BMS_STATE_')} {_duration(h)}"
                                        for k, h in summary["hours_per_state"].items()),
         f"cell voltage: min {v['min']:.3f} V, max {v['max']:.3f} V "
         f"({'inside' if v['inside_safe_window'] else 'OUTSIDE'} the safe window "
         f"{v['safe_window'][0]}-{v['safe_window'][1]} V)",
-        "lockouts entered: " + (", ".join(f"{k.removeprefix('BMS_STATE_')} x{n}"
+        "lockouts entered (log): " + (", ".join(f"{k.removeprefix('BMS_STATE_')} x{n}"
                                           for k, n in summary["lockouts"].items()) or "none")
         + f"; PTC trips: {summary['ptc_trips']}",
     ]
