@@ -14,6 +14,7 @@ from typing import Any
 
 from ltobms import plotting, telemetry
 from ltobms.atomicfile import write_atomic
+from ltobms.device import ina260
 from ltobms.sim.run import SimResult
 from ltobms.sinks.sqlite import STORE_FILENAME, SqliteSink
 
@@ -50,6 +51,7 @@ REPORTED_COLUMNS = {
     "log_temp_c": "temp of the latest log line, in deg C",
 }
 CSV_COLUMNS = [*TRUTH_COLUMNS, *REPORTED_COLUMNS]
+INA226_DIE_ID = 0x2260
 LOG_FIELDS = ("v_batt", "v_load", "current", "charge", "E_dis", "E_chg")
 
 
@@ -105,6 +107,11 @@ def _error_stats(pairs: list[tuple[float, float]]) -> dict[str, float]:
             "rms": math.sqrt(sum(d * d for d in diffs) / len(diffs))}
 
 
+def _meshtastic_sees_ina260(identity: tuple[int, int] | None) -> bool:
+    """Meshtastic's rule (design §4.1): manufacturer 5449h and a die ID other than the INA226's 2260h."""
+    return identity is not None and identity[0] == ina260.MANUFACTURER_ID and identity[1] != INA226_DIE_ID
+
+
 def summarize(result: SimResult) -> dict[str, Any]:
     tot = result.totals
     poll = result.scenario.host.get("poll_s", 60)
@@ -135,8 +142,7 @@ def summarize(result: SimResult) -> dict[str, Any]:
                               "current_ma": _error_stats(current_pairs)},
         "log_lines": len(result.records),
         "log_lines_rejected": len(result.rejected_lines),
-        "ina260_detected": result.ina_identity is not None and result.ina_identity[0] == 0x5449
-                           and result.ina_identity[1] != 0x2260,
+        "ina260_detected": _meshtastic_sees_ina260(result.ina_identity),
     }
 
 

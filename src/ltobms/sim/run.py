@@ -16,16 +16,11 @@ from ltobms import config as eeprom_config
 from ltobms import telemetry
 from ltobms.avr.i2c import I2CError
 from ltobms.avr.mcu import Mcu
+from ltobms.device import ina260
 from ltobms.sim.scenario import Scenario
 from ltobms.sim.world import Event, SimWorld
 
-INA260_ADDRESS = 0x41
-REG_CURRENT, REG_BUS, REG_POWER, REG_MASK, REG_MFR, REG_DIE = 0x01, 0x02, 0x03, 0x06, 0xFE, 0xFF
 PROGRESS_EVERY_S = 3600.0  # simulated time between progress reports
-
-
-def _signed16(value: int) -> int:
-    return value - 0x10000 if value & 0x8000 else value
 
 
 @dataclass
@@ -86,7 +81,7 @@ class Simulation:
         self.mcu.uart_tx.listeners.append(self._on_line)
         host = scenario.host
         self.poll_s = float(host.get("poll_s", 60))
-        self.address = int(host.get("address", INA260_ADDRESS))
+        self.address = int(host.get("address", ina260.DEFAULT_ADDRESS))
 
     # --- UART log → telemetry pipeline ----------------------------------------------------------
     def _on_line(self, t: float, line: str) -> None:
@@ -119,7 +114,7 @@ class Simulation:
             self.world.events.append(Event(self.mcu.time, "i2c", f"no ACK at 0x{self.address:02x}"))
             return None
         ids = []
-        for reg in (REG_MFR, REG_DIE):
+        for reg in (ina260.REG_MANUFACTURER_ID, ina260.REG_DIE_ID):
             bus.write(self.address, bytes([reg]))
             self.mcu.run(0.02)
             data = bus.read(self.address, 2)
@@ -128,13 +123,14 @@ class Simulation:
 
     def poll(self) -> dict[str, float]:
         try:
-            current = _signed16(self._read_register(REG_CURRENT))
-            bus = self._read_register(REG_BUS)
-            power = self._read_register(REG_POWER)
+            current = ina260.to_signed16(self._read_register(ina260.REG_CURRENT))
+            bus = self._read_register(ina260.REG_BUS_VOLTAGE)
+            power = self._read_register(ina260.REG_POWER)
         except I2CError as exc:
             self.world.events.append(Event(self.mcu.time, "i2c", str(exc)))
             return {"current_ma": math.nan, "bus_mv": math.nan, "power_mw": math.nan}
-        return {"current_ma": current * 1.25, "bus_mv": bus * 1.25, "power_mw": power * 10.0}
+        return {"current_ma": current * ina260.CURRENT_LSB_A * 1e3,
+                "bus_mv": bus * ina260.VOLTAGE_LSB_V * 1e3, "power_mw": power * ina260.POWER_LSB_W * 1e3}
 
     def truth(self) -> dict[str, float]:
         w = self.world
