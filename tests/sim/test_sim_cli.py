@@ -69,6 +69,11 @@ def test_log_lines_went_through_the_pipeline_into_the_store(run_dir: Path) -> No
     assert 3 in counts
 
 
+def test_the_store_plots_with_ltobms_plot(run_dir: Path, tmp_path: Path) -> None:
+    assert main(["plot", str(run_dir / STORE_FILENAME), "-o", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["lto-bms-0000.png"]
+
+
 def test_summary_names_energy_states_and_errors(run_dir: Path) -> None:
     text = (run_dir / "summary.txt").read_text()
     for part in ("energy:", "time per state (log):", "cell voltage: min", "INA260 bus voltage error",
