@@ -100,3 +100,10 @@ def test_a_scenario_file_with_an_unknown_key_names_it(tmp_path: Path,
     path.write_text('name = "mine"\n[load]\ntype = "current"\namps = 0.01\nvolts = 3\n')
     assert main(["simulate", str(path)]) == 2
     assert "[load]: unknown key 'volts'" in capsys.readouterr().err
+
+
+def test_the_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(example, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+    assert "scenario winter-deficit" in capsys.readouterr().out
