@@ -107,3 +107,22 @@ def test_the_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> N
     example = readme.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(example, "README.md", "exec"), {})  # noqa: S102 - the README's own example
     assert "scenario winter-deficit" in capsys.readouterr().out
+
+
+def test_ctrl_c_keeps_what_was_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import ltobms.commands.simulate as command
+    import ltobms.sim.run as sim_run
+
+    def interrupt(t: float, duration: float, wall: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim_run, "PROGRESS_EVERY_S", 180.0)
+    monkeypatch.setattr(command, "Progress", lambda: interrupt)
+    out = tmp_path / "out"
+    assert main(["simulate", "overload", "--out", str(out)]) == 130
+    assert "interrupted after 0.00 of 0.05 days" in capsys.readouterr().out
+    with (out / "truth_vs_reported.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 18  # polls every 10 s from 12.5 s; the interruption comes after the one at 182.5 s
+    assert len((out / "uart.log").read_text().splitlines()) == 4  # uptime 0, 60, 120, 180

@@ -80,8 +80,13 @@ def run(args: argparse.Namespace) -> int:
         store.flush()  # what was logged before an interruption is kept
         if vcd is not None:
             vcd.close()
+    if not result.samples:
+        raise UserError("interrupted before the first I2C poll: nothing to report")
     files = write_outputs(result, out)
+    if result.interrupted:
+        print(f"interrupted after {result.duration_s / 86400:.2f} of {scenario.days:g} days; "
+              "the outputs cover what was simulated", flush=True)
     print(summary_text(summarize(result)))
     print(f"log records stored in {store.path}")
-    print(f"plot: {files['plot']}")
-    return 0
+    print(f"plot: {files['plot']}", flush=True)
+    return 130 if result.interrupted else 0

@@ -49,6 +49,7 @@ class SimResult:
     wall_s: float
     instructions: int
     safe_window: tuple[float, float]
+    interrupted: bool = False  # stopped early by Ctrl-C
     files: dict[str, Path] = field(default_factory=dict)
 
     def states(self) -> list[str]:
@@ -158,19 +159,23 @@ class Simulation:
         # and the truth beside them belong to the same measurement.
         next_poll = math.floor(mcu.time) + self.poll_s + 0.5
         next_progress = PROGRESS_EVERY_S
-        while mcu.time < duration:
-            target = min(next_poll, duration)
-            mcu.run(target - mcu.time)
-            world.advance(mcu.time)
-            if mcu.time >= next_poll - 1e-9:
-                truth = self.truth()
-                samples.append(Sample(mcu.time, truth, self.poll(), dict(self.last_log)))
-                next_poll += self.poll_s
-            if progress is not None and mcu.time >= next_progress:
-                progress(mcu.time, duration, time.perf_counter() - wall0)
-                next_progress += PROGRESS_EVERY_S
+        interrupted = False
+        try:
+            while mcu.time < duration:
+                target = min(next_poll, duration)
+                mcu.run(target - mcu.time)
+                world.advance(mcu.time)
+                if mcu.time >= next_poll - 1e-9:
+                    truth = self.truth()
+                    samples.append(Sample(mcu.time, truth, self.poll(), dict(self.last_log)))
+                    next_poll += self.poll_s
+                if progress is not None and mcu.time >= next_progress:
+                    progress(mcu.time, duration, time.perf_counter() - wall0)
+                    next_progress += PROGRESS_EVERY_S
+        except KeyboardInterrupt:
+            interrupted = True  # Ctrl-C: what was simulated so far is still reported
         world.advance(mcu.time)
-        if progress is not None:
+        if progress is not None and not interrupted:
             progress(mcu.time, duration, time.perf_counter() - wall0)
         chem = world.pack.chemistry
         return SimResult(
@@ -179,4 +184,5 @@ class Simulation:
             records=self.records, rejected_lines=self.rejected, totals=world.totals,
             pack_soc=(soc0, world.pack.soc), ina_identity=identity, wall_s=time.perf_counter() - wall0,
             instructions=mcu.instructions, safe_window=(chem.safe_min_v, chem.safe_max_v),
+            interrupted=interrupted,
         )
