@@ -126,3 +126,27 @@ def test_ctrl_c_keeps_what_was_simulated(tmp_path: Path, monkeypatch: pytest.Mon
         rows = list(csv.DictReader(fh))
     assert len(rows) == 18  # polls every 10 s from 12.5 s; the interruption comes after the one at 182.5 s
     assert len((out / "uart.log").read_text().splitlines()) == 4  # uptime 0, 60, 120, 180
+
+
+def test_a_user_scenario_with_measured_irradiance(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "irradiance.csv").write_text("seconds,w_m2\n0,0\n60,0\n61,800\n3600,800\n")
+    (folder / "roof.toml").write_text(
+        'name = "roof"\ndays = 0.003\nstart = 2026-12-21T02:00:00\n'  # a night in winter: only the CSV's sun
+        '[pack]\nchemistry = "LTO"\nsoc = 0.5\n'
+        '[sky]\nlatitude_deg = 50.0\ncsv = "irradiance.csv"\n'
+        '[panel]\np_mpp_w = 1.0\n'
+        '[charger]\ntype = "solar"\nv_cv = 2.75\n'
+        '[load]\ntype = "current"\namps = 0.01\n'
+        '[host]\npoll_s = 20\n')
+    out = tmp_path / "out"
+    assert main(["simulate", str(folder / "roof.toml"), "--out", str(out), "--quiet"]) == 0
+    with (out / "truth_vs_reported.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    before = [r for r in rows if float(r["time_s"]) < 60]
+    after = [r for r in rows if float(r["time_s"]) > 62]
+    assert before and all(float(r["charger_ma"]) == 0 for r in before)
+    # 800 W/m² on a 1 W panel through the MPPT: some 250 mA into the 2.4 V pack
+    assert after and all(float(r["charger_ma"]) > 150 for r in after)
+    assert all(float(r["ina_current_ma"]) < -100 for r in after)  # the BMS sees it charging
