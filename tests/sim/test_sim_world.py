@@ -108,3 +108,29 @@ def test_qwiic_output_draws_through_the_boost_and_f2_trips_on_an_overload() -> N
     w.advance(660.0)
     assert board.qwiic_ptc.tripped and any(e.kind == "qwiic_ptc_trip" for e in w.events)
     assert board.qwiic_current(True) < 0.2
+
+
+class AwakeMcu:
+    """Just the counters SimWorld reads: the MCU is awake for `share` of every cycle."""
+
+    def __init__(self, share: float) -> None:
+        self.share, self.cycles, self.awake_cycles = share, 0, 0
+
+    def tick(self, n: int) -> None:
+        self.cycles += n
+        self.awake_cycles += round(n * self.share)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.006, 0.5])
+def test_the_board_draws_what_the_mcu_is_awake_for(share: float) -> None:
+    w = make_world(load=ConstantCurrent(0.0))
+    mcu = w.mcu = AwakeMcu(share)
+    for t in range(1, 31):
+        mcu.tick(1_250_000)
+        w.advance(float(t))
+    b = w.board
+    expected_mcu = b.mcu_sleep_a + share * (b.mcu_active_a - b.mcu_sleep_a)
+    assert b.mcu_a == pytest.approx(expected_mcu)
+    v = w.op.v_pack
+    expected = v / b.divider_ohm + b.boost_quiescent_a + b.mcu_v * expected_mcu / b.boost_efficiency / v
+    assert w.op.i_board == pytest.approx(expected)

@@ -29,9 +29,14 @@ class Board:
     divider_ohm: float = 1.5e6  # 1 MΩ over 1 MΩ‖1 MΩ (design §2): 1.5 MΩ from node to ground
     divider_ratio: float = 1.0 / 3.0
     mcu_v: float = 3.3  # boost output
-    # Average MCU draw at 3.3 V: STANDBY with the RTC ~1 µA plus ~0.6 % awake at 1.25 MHz (~0.5 mA),
-    # ADC bursts included (firmware README: ~6900 awake cycles per second).
-    mcu_a: float = 6e-6
+    # MCU supply current at 3.3 V. Asleep: STANDBY with the RTC/PIT on OSCULP32K 0.7 µA (tinyAVR
+    # datasheets) plus watchdog and sampled BOD, ~1.5 µA. Awake at 1.25 MHz: tinyAVR datasheets give
+    # 1.6 mA at 5 MHz / 3 V, ~0.3 mA per MHz plus the 20 MHz oscillator, ~0.5 mA.
+    mcu_sleep_a: float = 1.5e-6
+    mcu_active_a: float = 0.5e-3
+    # The average in use: SimWorld sets it from the emulated MCU's awake share as the run goes on
+    # (the firmware's ~7,500 awake cycles per second make ~4.5 µA).
+    mcu_a: float = 4.5e-6
     boost_quiescent_a: float = 5e-6  # TLV61070A class boost: a few µA from the input at no load
     boost_efficiency: float = 0.75  # light-load efficiency of a small boost at µA–mA output
     boost_min_v: float = 0.5  # TLV61070A keeps running down to ~0.5 V input once started
@@ -68,6 +73,10 @@ class Board:
             return divider
         out_w = self.mcu_v * (self.mcu_a + self.qwiic_current(qwiic_on))
         return divider + self.boost_quiescent_a + out_w / self.boost_efficiency / v_pack
+
+    def set_mcu_awake_share(self, share: float) -> None:
+        """The MCU was awake for `share` (0..1) of the last stretch of time."""
+        self.mcu_a = self.mcu_sleep_a + min(max(share, 0.0), 1.0) * (self.mcu_active_a - self.mcu_sleep_a)
 
     def qwiic_current(self, qwiic_on: bool) -> float:
         """What the accessory gets from the 3.3 V output; a tripped F2 lets only a trickle through."""

@@ -131,6 +131,7 @@ def summarize(result: SimResult) -> dict[str, Any]:
                       "cell_in": tot.cell_in_j / 3600.0, "cell_out": tot.cell_out_j / 3600.0},
         "charge_mah": {"cell_net": tot.cell_c / 3.6, "switch_discharge_net": tot.switch_c / 3.6,
                        "board_own": tot.board_c / 3.6},
+        "board_own_ua_average": tot.board_c / result.duration_s * 1e6 if result.duration_s else 0.0,
         "soc": {"start": result.pack_soc[0], "end": result.pack_soc[1]},
         "hours_per_state": {k or "(no log yet)": v * poll / 3600.0 for k, v in sorted(per_state.items())},
         "switch_closed_fraction": tot.closed_s / result.duration_s if result.duration_s else 0.0,
@@ -162,7 +163,9 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"({summary['speed_x_realtime']:.0f}x real time)",
         f"energy: charger {e['charger_out']:.2f} Wh out, load {e['load_in']:.2f} Wh in; "
         f"cell {e['cell_in']:.2f} Wh in, {e['cell_out']:.2f} Wh out",
-        f"state of charge: {summary['soc']['start'] * 100:.1f} % -> {summary['soc']['end'] * 100:.1f} %",
+        f"state of charge: {summary['soc']['start'] * 100:.1f} % -> {summary['soc']['end'] * 100:.1f} %; "
+        f"the BMS board itself drew {summary['board_own_ua_average']:.1f} uA on average "
+        f"({summary['charge_mah']['board_own']:.2f} mAh)",
         "time per state (log): " + ", ".join(f"{k.removeprefix('BMS_STATE_')} {_duration(h)}"
                                        for k, h in summary["hours_per_state"].items()),
         f"cell voltage: min {v['min']:.3f} V, max {v['max']:.3f} V "

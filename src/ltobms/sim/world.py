@@ -94,7 +94,8 @@ class SimWorld:
         self.ambient = ambient
         self.die_temp = die_temperature
         self.max_step_s = max_step_s
-        self.mcu = None  # set by the simulation once the MCU exists (brown-out notifications)
+        self.mcu = None  # set by the simulation once the MCU exists (its awake share, brown-outs)
+        self._mcu_mark = (0, 0)  # (cycles, awake cycles) when the MCU's draw was last updated
         self.t = 0.0
         self.totals = Totals()
         self.events: list[Event] = []
@@ -213,6 +214,11 @@ class SimWorld:
         if self._pending_s > 0.0:
             self.pack.apply(self._pending_c, self._pending_s, self.op.temp_c)
             self._pending_c = self._pending_s = 0.0
+        if self.mcu is not None:  # the board's draw follows what the firmware actually did
+            cycles, awake = self.mcu.cycles, self.mcu.awake_cycles
+            if cycles > self._mcu_mark[0]:
+                self.board.set_mcu_awake_share((awake - self._mcu_mark[1]) / (cycles - self._mcu_mark[0]))
+                self._mcu_mark = (cycles, awake)
         tripped = self.board.ptc.tripped
         before = self.board.mcu_supply(self.op.v_pack)
         self.op = op = self._solve(self.t)
