@@ -92,3 +92,19 @@ def test_solar_week_night_discharges_the_pack(simulate) -> None:
     assert result.pack_soc[1] < result.pack_soc[0]
     assert result.totals.load_j > 0 and result.totals.charger_j == 0
     assert_inside_safe_window(result)
+
+
+@pytest.mark.parametrize("chemistry", ["LTO", "NAION"])
+def test_board_revision_b_runs_its_own_build(elf, chemistry: str) -> None:
+    # rev B drives CUTOFF low to connect and enables QWIIC on PB3; its firmware build must agree with
+    # the board model, or the node would never get power.
+    from ltobms.sim.firmware import firmware_image
+    from ltobms.sim.run import Simulation
+    from ltobms.sim.scenario import Scenario
+
+    scenario = Scenario.load("overload").with_changes(board="revB", days=90 / 86400, faults=[],
+                                                      pack={"chemistry": chemistry})
+    result = Simulation(scenario, firmware_image(chemistry, "revB")).run()
+    assert [what for _, what in switch_events(result)] == ["closed"]
+    assert any(e.kind == "qwiic" and e.detail == "on" for e in result.events)
+    assert result.samples[-1].truth["load_ma"] > 5 and result.samples[-1].ina["current_ma"] > 5
