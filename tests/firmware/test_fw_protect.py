@@ -94,15 +94,22 @@ def test_switch_open_from_reset_until_first_measurement(images: ImageBuilder, bo
     assert cutoff.output and cutoff.level == (1 if board_rev == "revC" else 0)
 
 
-def test_under_voltage_lockout_closes_only_for_a_charger_50mv_above(images: ImageBuilder) -> None:
-    board = BoardModel(board="revC", cell_v=1.650)  # below the 1700 mV cutoff: locked out
-    bench = Bench(images.elf(Variant("LTO", "revC")), board)
+# A cell 50 mV past each chemistry's cutoff (DEFAULTS): (under-voltage, over-voltage) in V.
+LOCKED_CELL_V = {"LTO": (1.650, 2.850), "NAION": (1.950, 3.950)}
+
+
+@pytest.mark.parametrize("chemistry", ["LTO", "NAION"])
+def test_under_voltage_lockout_closes_only_for_a_charger_50mv_above(images: ImageBuilder,
+                                                                  chemistry: str) -> None:
+    cell = LOCKED_CELL_V[chemistry][0]
+    board = BoardModel(board="revC", cell_v=cell)  # below the cutoff: locked out
+    bench = Bench(images.elf(Variant(chemistry, "revC")), board)
     bench.run_until(2.5)
     assert not board.switch_closed and not board.qwiic_on
-    board.charger_v, board.charger_ohm = 1.650 + 0.040, 1.0  # 40 mV above: not a charger
+    board.charger_v, board.charger_ohm = cell + 0.040, 1.0  # 40 mV above: not a charger
     bench.run_for(2.0)
     assert not board.switch_closed
-    board.charger_v = 1.650 + 0.060  # 60 mV above: charging allowed
+    board.charger_v = cell + 0.060  # 60 mV above: charging allowed
     bench.run_for(1.5)
     assert board.switch_closed
     bench.run_for(3.0)
@@ -112,24 +119,26 @@ def test_under_voltage_lockout_closes_only_for_a_charger_50mv_above(images: Imag
     assert not board.switch_closed
 
 
-def test_over_voltage_lockout_closes_only_for_a_load_50mv_below(images: ImageBuilder) -> None:
-    board = BoardModel(board="revC", cell_v=2.850)  # above the 2800 mV cutoff: locked out
-    board.open_load_v = 2.850
-    bench = Bench(images.elf(Variant("LTO", "revC")), board)
+@pytest.mark.parametrize("chemistry", ["LTO", "NAION"])
+def test_over_voltage_lockout_closes_only_for_a_load_50mv_below(images: ImageBuilder, chemistry: str) -> None:
+    cell = LOCKED_CELL_V[chemistry][1]
+    board = BoardModel(board="revC", cell_v=cell)  # above the cutoff: locked out
+    board.open_load_v = cell
+    bench = Bench(images.elf(Variant(chemistry, "revC")), board)
     bench.run_until(2.5)
     assert not board.switch_closed
     assert board.qwiic_on, "QWIIC 3.3 V stays on while over-voltage locked"
-    board.open_load_v = 2.850 - 0.040
+    board.open_load_v = cell - 0.040
     board.load_a = 0.050
     bench.run_for(2.0)
     assert not board.switch_closed
-    board.open_load_v = 2.850 - 0.060
+    board.open_load_v = cell - 0.060
     bench.run_for(1.5)
     assert board.switch_closed, "discharge allowed"
     bench.run_for(3.0)
     assert board.switch_closed, "stays connected while the discharge current flows"
     board.load_a = 0.0
-    board.open_load_v = 2.850
+    board.open_load_v = cell
     bench.run_for(1.5)
     assert not board.switch_closed
 
