@@ -23,6 +23,9 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 # The corpus convention: GPIOR0 holds the result (1 = pass, n = check n failed), then BREAK.
 GPIOR0 = 0x1C
 PASS = 1
+HZ = 20e6 / 6  # CPU clock after reset
+# The includes every C test program starts with (`load` in conftest.py prepends them).
+PRE = '#include <avr/io.h>\n#include <avr/interrupt.h>\n#include <avr/sleep.h>\n#include "check.h"\n'
 
 
 class Builder:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from avr_build import Builder, Runner, run_to_break
+from avr_build import CORPUS, PRE, Builder, Runner, run_to_break
+
+from ltobms.avr.mcu import Mcu
+from ltobms.avr.world import StaticWorld
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +35,22 @@ def run(builder: Builder, runner: Runner):  # noqa: ANN201 - a helper closure
         cycles = run_to_break(mcu, max_cycles) - 1  # without the BREAK itself
         return mcu, cycles
     return _run
+
+
+@pytest.fixture
+def load(builder: Builder, runner: Runner):  # noqa: ANN201 - a helper closure
+    """load(c_source) -> Mcu with a fresh StaticWorld state."""
+    def _load(src: str, **world: object) -> Mcu:
+        mcu = runner.load(builder.c(PRE + src, extra=(f"-I{CORPUS}",)))
+        w = mcu.world
+        assert isinstance(w, StaticWorld)
+        w.voltages.clear()
+        w.inputs.clear()
+        w.pin_log.clear()
+        w.supply, w.temperature_c = 3.3, 25.0
+        for k, v in world.items():
+            setattr(w, k, v)
+        adc = mcu.peripherals["ADC0"]
+        adc.noise(lsb_rms=0)
+        return mcu
+    return _load

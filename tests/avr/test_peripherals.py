@@ -5,33 +5,10 @@ USART timing, WDT, PORT/VPORT, and the basic TCA0, TCB0, AC0 and EVSYS models.""
 from __future__ import annotations
 
 import pytest
-from avr_build import CORPUS, PASS, Builder, Runner, run_corpus
+from avr_build import HZ, PASS, run_corpus
 
 from ltobms.avr.errors import Unsupported
 from ltobms.avr.mcu import Mcu
-from ltobms.avr.world import StaticWorld
-
-HZ = 20e6 / 6  # CPU clock after reset
-PRE = '#include <avr/io.h>\n#include <avr/interrupt.h>\n#include <avr/sleep.h>\n#include "check.h"\n'
-
-
-@pytest.fixture
-def load(builder: Builder, runner: Runner):  # noqa: ANN201 - a helper closure
-    """load(c_source) -> Mcu with a fresh StaticWorld state."""
-    def _load(src: str, **world: object) -> Mcu:
-        mcu = runner.load(builder.c(PRE + src, extra=(f"-I{CORPUS}",)))
-        w = mcu.world
-        assert isinstance(w, StaticWorld)
-        w.voltages.clear()
-        w.inputs.clear()
-        w.pin_log.clear()
-        w.supply, w.temperature_c = 3.3, 25.0
-        for k, v in world.items():
-            setattr(w, k, v)
-        adc = mcu.peripherals["ADC0"]
-        adc.noise(lsb_rms=0)
-        return mcu
-    return _load
 
 
 def toggles(mcu: Mcu, pin: str) -> list[float]:

@@ -3,9 +3,16 @@ accumulation of up to 1024 samples (burst or series), 8-bit mode, scaling, left 
 comparator, and the RESRDY/SAMPRDY/WCMP/RESOVR/SAMPOVR/TRIGOVR flags.
 
 Inputs are the world's analog node voltages, read at the end of each sample's sampling phase, so a
-signal that changes during a burst is seen as it changes. Timing per sample: SAMPDUR + 2 ADC clocks
-of sampling (+ the PGA sample duration when the PGA is used) and 13 ADC clocks of conversion
-(9 in 8-bit mode), with CLK_ADC = CLK_PER / prescaler. A seeded error model (gaussian noise, 1 LSB rms
+signal that changes during a burst is seen as it changes. Timing (datasheet and Microchip's ADC
+application notes for this ADC): each trigger first waits the initialization time of the analog
+modules it uses (ADC 10 µs, PGA 20 µs, internal reference 60 µs, TEMPSENSE and DACREF 35 µs; the
+slowest counts), measured in TIMEBASE CLK_PER cycles per µs; with LOWLAT only modules not yet
+running need it (2 µs when switching between internal references). A sample then takes
+SAMPDUR + 0.5 ADC clocks of sampling (SAMPDUR + 1 plus ADCPGASAMPDUR through the PGA) and 13 ADC
+clocks of conversion (9 in 8-bit mode); the result reaches RESULT 2 ADC clocks after the last
+sample. So a single 12-bit conversion is init + SAMPDUR + 15.5 ADC clocks and a burst of n samples
+init + n * (SAMPDUR + 13.5) + 2, with CLK_ADC = CLK_PER / prescaler.
+A seeded error model (gaussian noise, 1 LSB rms
 by default; offset and gain error settable with `noise()`) makes accuracy claims meaningful.
 TEMPSENSE returns the code that the datasheet's signature-row formula converts back to the world's
 die temperature (see `nvmctrl.TEMPSENSE_GAIN/OFFSET`).
@@ -21,6 +28,7 @@ from ltobms.avr.peripherals.base import Peripheral, ignore_write
 CTRLA, CTRLB, CTRLC, CTRLD, INTCTRL, INTFLAGS, STATUS, DBGCTRL, CTRLE, CTRLF, COMMAND, PGACTRL = range(12)
 MUXPOS, MUXNEG = 0x0C, 0x0D
 RESULT, SAMPLE, TEMP0, WINLT, WINHT = 0x10, 0x14, 0x18, 0x1C, 0x1E
+WINSRC_SAMPLE = 0x08
 ENABLE, LOWLAT, RUNSTDBY = 0x01, 0x20, 0x80
 RESRDY, SAMPRDY, WCMP, RESOVR, SAMPOVR, TRIGOVR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 LEFTADJ, FREERUN = 0x10, 0x20
@@ -28,6 +36,10 @@ DIFF = 0x80
 PRESC = [2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64]
 REFS = {4: 1.024, 5: 2.048, 6: 2.5, 7: 4.096}
 PGA_SAMPDUR = [6, 15, 20, 32]
+# Initialization times (µs) of the analog modules a conversion uses, and the shorter settling of one
+# internal reference after another while LOWLAT keeps the reference running.
+INIT_US = {"ADC": 10, "PGA": 20, "REF": 60, "TEMPSENSE": 35, "DACREF0": 35}
+REF_SWITCH_US = 2
 DEFAULT_NOISE_LSB, DEFAULT_SEED = 1.0, 824
 MODE_8BIT, MODE_12BIT, MODE_SERIES, MODE_SERIES_SCALING, MODE_BURST, MODE_BURST_SCALING = range(6)
 INTERNAL = {0x30: "GND", 0x31: "VDDDIV10", 0x32: "TEMPSENSE", 0x33: "DACREF0"}
@@ -51,6 +63,7 @@ class Adc(Peripheral):
             d.hook(base + off, None, None, f"{name}.{reg}")
         d.hook(base + INTCTRL, None, self._w_intctrl)
         d.hook(base + INTFLAGS, None, self._w_intflags)
+        d.hook(base + CTRLD, None, self._w_ctrld)
         d.hook(base + STATUS, None, ignore_write)
         d.hook(base + COMMAND, None, self._w_command)
         d.hook(base + CTRLA, None, self._w_ctrla)
@@ -63,7 +76,7 @@ class Adc(Peripheral):
         self._event = None
         self._paused: int | None = None
         self._resume_fn = self._sample_done
-        self._burst_t0 = 0.0
+        self._warm: dict[str, int] = {}  # LOWLAT: running module -> cycle its initialization ends
         self._acc = 0
         self._count = 0
         # Real conversions carry about one LSB of noise, which is what lets oversampling resolve
@@ -83,18 +96,26 @@ class Adc(Peripheral):
         self._event = None
         self._paused = None
         self._acc = self._count = 0
+        self._warm = {}
         self.mem[self.base:self.base + 0x20] = bytes(0x20)
         self._irqs()
 
     # --- registers ------------------------------------------------------------------------------------
     def _irqs(self) -> None:
         f, e = self.reg(INTFLAGS), self.reg(INTCTRL)
-        self.mcu.set_irq(self.v_resrdy, bool(f & e & RESRDY))
-        self.mcu.set_irq(self.v_samprdy, bool(f & e & (SAMPRDY | WCMP)))
+        # WCMP requests the vector of the register it watches (CTRLD.WINSRC): RESRDY or SAMPRDY.
+        wcmp = bool(f & e & WCMP)
+        on_sample = bool(self.reg(CTRLD) & WINSRC_SAMPLE)
+        self.mcu.set_irq(self.v_resrdy, bool(f & e & RESRDY) or (wcmp and not on_sample))
+        self.mcu.set_irq(self.v_samprdy, bool(f & e & SAMPRDY) or (wcmp and on_sample))
         self.mcu.set_irq(self.v_error, bool(f & e & (RESOVR | SAMPOVR | TRIGOVR)))
 
     def _w_intctrl(self, a: int, v: int) -> None:
         self.mem[a] = v & 0x3F
+        self._irqs()
+
+    def _w_ctrld(self, a: int, v: int) -> None:
+        self.mem[a] = v & 0x0F
         self._irqs()
 
     def _w_intflags(self, a: int, v: int) -> None:
@@ -116,9 +137,14 @@ class Adc(Peripheral):
         return self.mem[a]
 
     def _w_ctrla(self, a: int, v: int) -> None:
+        was = self.mem[a]
         self.mem[a] = v
         if not v & ENABLE:
             self._stop()
+        if v & (ENABLE | LOWLAT) != ENABLE | LOWLAT:
+            self._warm = {}  # the analog modules power down between conversions
+        elif was & (ENABLE | LOWLAT) != ENABLE | LOWLAT:
+            self._init_cycles()  # LOWLAT: the configured modules start up now and stay on
 
     def _w_muxpos(self, a: int, v: int) -> None:
         self.mem[a] = v
@@ -166,13 +192,63 @@ class Adc(Peripheral):
     def _uses_pga(self) -> bool:
         return bool((self.reg(MUXPOS) | self.reg(MUXNEG)) & 0x40)
 
+    def _leftadj(self) -> bool:
+        """LEFTADJ acts only in the modes that support it: single 12-bit and the scaling modes."""
+        return bool(self.reg(CTRLF) & LEFTADJ) and self._mode() in (
+            MODE_12BIT, MODE_SERIES_SCALING, MODE_BURST_SCALING)
+
     def sample_cycles(self) -> int:
-        """CPU (CLK_PER) cycles one sample takes."""
-        presc = PRESC[self.reg(CTRLB) & 0xF]
-        clocks = self.reg(CTRLE) + 2 + (9 if self._mode() == MODE_8BIT else 13)
+        """CPU (CLK_PER) cycles of one sample: sampling plus conversion (prescalers are even, so
+        the half ADC clock of sampling is a whole number of CPU cycles)."""
+        sampdur = self.reg(CTRLE)
+        conv = 9 if self._mode() == MODE_8BIT else 13
         if self._uses_pga():
-            clocks += PGA_SAMPDUR[(self.reg(PGACTRL) >> 1) & 3]
-        return clocks * presc
+            half_clocks = 2 * (sampdur + 1 + PGA_SAMPDUR[(self.reg(PGACTRL) >> 1) & 3] + conv)
+        else:
+            half_clocks = 2 * (sampdur + conv) + 1
+        return half_clocks * PRESC[self.reg(CTRLB) & 0xF] // 2
+
+    def _tail_cycles(self) -> int:
+        """The 2 ADC clocks from the end of the last conversion to RESULT (and RESRDY)."""
+        return 2 * PRESC[self.reg(CTRLB) & 0xF]
+
+    def _modules(self) -> dict[str, int]:
+        """The analog modules this configuration uses -> initialization time in µs."""
+        mods = {"ADC": INIT_US["ADC"]}
+        if self._uses_pga():
+            mods["PGA"] = INIT_US["PGA"]
+        ref = self.reg(CTRLC) & 7
+        if ref in REFS:
+            mods[f"REF{ref}"] = INIT_US["REF"]
+        for mux in (self.reg(MUXPOS) & 0x3F, self.reg(MUXNEG) & 0x3F):
+            name = INTERNAL.get(mux)
+            if name in INIT_US:
+                mods[name] = INIT_US[name]
+        return mods
+
+    def _init_cycles(self) -> int:
+        """CPU cycles to wait before sampling: the slowest module still initializing. The ADC
+        counts microseconds in TIMEBASE (CTRLC[7:3]) CPU cycles, as the firmware configured it."""
+        per_us = max(self.reg(CTRLC) >> 3, 1)
+        now = self.sched.cycles
+        mods = self._modules()
+        lowlat = self.reg(CTRLA) & (ENABLE | LOWLAT) == ENABLE | LOWLAT
+        if not lowlat:
+            return max(mods.values()) * per_us
+        ready = now
+        for name, us in mods.items():
+            if name not in self._warm:
+                if name.startswith("REF") and any(k.startswith("REF") for k in self._warm):
+                    us = REF_SWITCH_US  # one internal reference after another: short settling
+                    self._warm = {k: c for k, c in self._warm.items() if not k.startswith("REF")}
+                self._warm[name] = now + us * per_us
+            ready = max(ready, self._warm[name])
+        return ready - now
+
+    def _per_sample_events(self) -> bool:
+        """Whether the firmware can see each sample of a burst as it happens (else one event)."""
+        e = self.reg(INTCTRL)
+        return bool(e & SAMPRDY or (e & WCMP and self.reg(CTRLD) & WINSRC_SAMPLE))
 
     def _start(self) -> None:
         if not self.reg(CTRLA) & ENABLE:
@@ -181,27 +257,36 @@ class Adc(Peripheral):
             self.set_reg(INTFLAGS, self.reg(INTFLAGS) | TRIGOVR)
             self._irqs()
             return
-        if self._mode() in (MODE_BURST, MODE_BURST_SCALING, MODE_8BIT, MODE_12BIT) or self._count == 0:
+        mode = self._mode()
+        if mode in (MODE_BURST, MODE_BURST_SCALING, MODE_8BIT, MODE_12BIT) or self._count == 0:
             self._acc = self._count = 0
         self.set_reg(STATUS, 1)
         n = self._samples_wanted()
-        if self._mode() in (MODE_BURST, MODE_BURST_SCALING) and n > 1 and not self.reg(INTCTRL) & SAMPRDY:
+        init = self._init_cycles()
+        burst = mode in (MODE_BURST, MODE_BURST_SCALING)
+        if burst and n > 1 and not self._per_sample_events():
             # A whole burst in one event: each sample still sees the inputs at its own instant.
-            self._burst_t0 = self.sched.time
-            self._event = self.sched.after_cycles(n * self.sample_cycles(), self._burst_done)
+            self._event = self.sched.after_cycles(init + n * self.sample_cycles() + self._tail_cycles(),
+                                                  self._burst_done)
             return
-        self._event = self.sched.after_cycles(self.sample_cycles(), self._sample_done)
+        last = not burst or n == 1
+        self._event = self.sched.after_cycles(
+            init + self.sample_cycles() + (self._tail_cycles() if last else 0), self._sample_done)
 
     def _burst_done(self) -> None:
         self._event = None
         n = self._samples_wanted()
-        dt = (self.sched.time - self._burst_t0) / n
-        t0 = self._burst_t0
-        codes = self._convert_many((np.arange(1, n + 1, dtype=float) * dt + t0).tolist())
+        hz = self.sched.freq_hz
+        step = self.sample_cycles() / hz
+        last = self.sched.time - self._tail_cycles() / hz
+        codes = self._convert_many((last - np.arange(n - 1, -1, -1, dtype=float) * step).tolist())
         self.conversions += n
         flags = self.reg(INTFLAGS)
         if n > 1 or flags & SAMPRDY:
             flags |= SAMPOVR  # every sample after the first overwrote an unread one
+        if self.reg(CTRLD) & WINSRC_SAMPLE and self.reg(CTRLD) & 7:
+            if any(self._window_hit(self._sample_value(int(c))) for c in codes[:-1]):
+                flags |= WCMP
         self.set_reg(INTFLAGS, flags & ~SAMPRDY)
         self._store_sample(int(codes[-1]))
         self._store_result(int(codes.sum()), n)
@@ -221,7 +306,9 @@ class Adc(Peripheral):
         wanted = self._samples_wanted()
         if self._count < wanted:
             if mode in (MODE_BURST, MODE_BURST_SCALING):
-                self._event = self.sched.after_cycles(self.sample_cycles(), self._sample_done)
+                last = self._count + 1 == wanted
+                self._event = self.sched.after_cycles(
+                    self.sample_cycles() + (self._tail_cycles() if last else 0), self._sample_done)
                 return
             self.set_reg(STATUS, 0)  # series: wait for the next trigger
             return
@@ -231,28 +318,37 @@ class Adc(Peripheral):
         if self.reg(CTRLF) & FREERUN:
             self._start()
 
+    def _sample_value(self, code: int) -> int:
+        """SAMPLE as the firmware reads it (16 bits, two's complement when negative)."""
+        return ((code << 4) if self._leftadj() else code) & 0xFFFF
+
     def _store_sample(self, code: int) -> None:
         flags = self.reg(INTFLAGS)
         if flags & SAMPRDY:
             flags |= SAMPOVR
-        v = code << 4 if self.reg(CTRLF) & LEFTADJ and self._mode() != MODE_8BIT else code
-        v &= 0xFFFF
+        v = self._sample_value(code)
         self.set_reg(SAMPLE, v & 0xFF)
         self.set_reg(SAMPLE + 1, v >> 8)
-        self.set_reg(INTFLAGS, flags | SAMPRDY)
+        flags |= SAMPRDY
+        if self.reg(CTRLD) & WINSRC_SAMPLE and self._window_hit(v):
+            flags |= WCMP
+        self.set_reg(INTFLAGS, flags)
         self._irqs()
 
     def _store_result(self, acc: int, n: int) -> None:
         mode = self._mode()
         if mode in (MODE_SERIES_SCALING, MODE_BURST_SCALING):
-            # Scaled to 16 bits: the accumulated 12-bit samples become one 16-bit value.
-            value = (acc << 4) // n if n < 16 else acc // (n // 16)
-        elif mode == MODE_8BIT:
-            value = acc
+            # Scaled to 16 bits: more than 16 samples are shifted right; fewer are shifted left to
+            # bit 15 only with LEFTADJ (else the plain sum).
+            sampnum = n.bit_length() - 1
+            if sampnum > 4:
+                value = acc >> (sampnum - 4)
+            else:
+                value = acc << (4 - sampnum) if self._leftadj() else acc
+        elif self._leftadj():
+            value = acc << 4
         else:
             value = acc
-            if self.reg(CTRLF) & LEFTADJ and n == 1:
-                value = acc << 4
         value &= 0xFFFFFFFF
         flags = self.reg(INTFLAGS)
         if flags & RESRDY:
@@ -260,22 +356,21 @@ class Adc(Peripheral):
         for i in range(4):
             self.set_reg(RESULT + i, (value >> (8 * i)) & 0xFF)
         flags |= RESRDY
-        if self._window_hit(acc if mode not in (MODE_SERIES_SCALING, MODE_BURST_SCALING) else value):
+        if not self.reg(CTRLD) & WINSRC_SAMPLE and self._window_hit(value & 0xFFFF):
             flags |= WCMP
         self.set_reg(INTFLAGS, flags)
         self._irqs()
 
-    def _window_hit(self, value: int) -> bool:
+    def _window_hit(self, output: int) -> bool:
+        """CTRLD.WINCM on the 16-bit OUTPUT (RESULT[15:0] or SAMPLE); signed when DIFF."""
         mode = self.reg(CTRLD) & 7
         if mode == 0:
             return False
-        signed = bool(self.reg(COMMAND) & DIFF)
         lt = self.reg(WINLT) | (self.reg(WINLT + 1) << 8)
         ht = self.reg(WINHT) | (self.reg(WINHT + 1) << 8)
-        if signed:
-            lt = lt - 0x10000 if lt & 0x8000 else lt
-            ht = ht - 0x10000 if ht & 0x8000 else ht
-        hits = {1: value < lt, 2: value > ht, 3: lt < value < ht, 4: value < lt or value > ht}
+        if self.reg(COMMAND) & DIFF:
+            output, lt, ht = (x - 0x10000 if x & 0x8000 else x for x in (output, lt, ht))
+        hits = {1: output < lt, 2: output > ht, 3: lt < output < ht, 4: output < lt or output > ht}
         return hits.get(mode, False)
 
     # --- the analog front end ----------------------------------------------------------------------------

@@ -99,10 +99,19 @@ class Twi(Peripheral):
             self.waiting = False
             self.mcu.stop = True  # hand control back to the host at once
 
+    def _sdata_access(self) -> None:
+        # Datasheet: reading or writing SDATA clears DIF and APIF. Without smart mode the clock
+        # stays held until the firmware writes a command.
+        s = self.reg(SSTATUS)
+        if s & (DIF | APIF):
+            self._set_status(s & ~(DIF | APIF))
+
     def _r_sdata(self, a: int) -> int:
         v = self.reg(SDATA)
         if self.reg(SCTRLA) & SMEN:
             self._command(SCMD_RESPONSE | (self.reg(SCTRLB) & ACKACT_NACK))
+        else:
+            self._sdata_access()
         return v
 
     def _w_sdata(self, a: int, v: int) -> None:
@@ -110,6 +119,8 @@ class Twi(Peripheral):
         self.sdata_written = True
         if self.reg(SCTRLA) & SMEN:
             self._command(SCMD_RESPONSE)
+        else:
+            self._sdata_access()
 
     # --- bus events (called by the host side) -----------------------------------------------------
     def enabled(self) -> bool:

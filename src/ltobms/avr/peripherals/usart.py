@@ -1,7 +1,10 @@
 """USART0 in asynchronous mode: a transmit data register plus shift register (DREIF/TXCIF with their
 interrupts), and a two-level receive buffer (RXCIF, BUFOVF). A frame takes (1 start + data + parity
 + stop) bit times at the baud rate BAUD gives from CLK_PER; bytes reach `mcu.uart_tx` when their stop
-bit ends. CLK_PER stops in STANDBY and POWER-DOWN, so a frame in progress pauses there.
+bit ends. Received frames follow each other back to back and enter the receive buffer (RXCIF) in the
+middle of their first stop bit, where the receiver samples it (a second stop bit is ignored). Frames
+of fewer than 8 data bits carry only the low bits. TXCIF clears only by writing 1 to it. CLK_PER
+stops in STANDBY and POWER-DOWN, so a frame in progress pauses there.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class Usart(Peripheral):
         self._rx: list[int] = []
         self._rx_pending: list[int] = []
         self._rx_event = None
+        self._rx_start = 0  # cycle the frame being received began
+        self._rx_line_free = 0  # cycle the RX line is idle again after the last frame's stop bits
 
     def reset(self) -> None:
         for ev in (self._tx_event, self._rx_event):
@@ -55,6 +60,7 @@ class Usart(Peripheral):
         self._tx_event = self._rx_event = None
         self._tx_remaining = None
         self._shift = self._buffer = None
+        self._rx_start = self._rx_line_free = 0
         self._rx.clear()
         self._rx_pending.clear()
         self.mem[self.base:self.base + 0x0F] = bytes(0x0F)
@@ -63,19 +69,33 @@ class Usart(Peripheral):
         self._irqs()
 
     # --- timing -----------------------------------------------------------------------------------
-    def frame_cycles(self) -> int:
+    def _data_bits(self) -> int:
+        return {0: 5, 1: 6, 2: 7, 3: 8}.get(self.reg(CTRLC) & 7, 9)
+
+    def _bits_cycles(self, bits: float) -> int:
+        """CPU cycles of `bits` bit times."""
         baud = self.reg(BAUDL) | (self.reg(BAUDH) << 8)
         if baud < 64:
             raise Unsupported(f"{self.name}.BAUD={baud} (below 64 is not a valid setting)", self.mcu.pc)
-        ctrlc = self.reg(CTRLC)
-        if ctrlc >> 6:
+        if self.reg(CTRLC) >> 6:
             raise Unsupported(f"{self.name}: only asynchronous mode is modelled", self.mcu.pc)
-        data_bits = {0: 5, 1: 6, 2: 7, 3: 8}.get(ctrlc & 7, 9)
-        bits = 1 + data_bits + (1 if ctrlc & 0x20 else 0) + (2 if ctrlc & 8 else 1)
         clk2x = (self.reg(CTRLB) >> 1) & 3 == 1
         samples = 8 if clk2x else 16
         # f_baud = 64 * f_per / (S * BAUD): one bit lasts S * BAUD / 64 peripheral clock cycles.
         return round(bits * samples * baud / 64)
+
+    def _bits_before_stop(self) -> int:
+        return 1 + self._data_bits() + (1 if self.reg(CTRLC) & 0x20 else 0)
+
+    def frame_cycles(self) -> int:
+        return self._bits_cycles(self._bits_before_stop() + (2 if self.reg(CTRLC) & 8 else 1))
+
+    def _rx_sample_cycles(self) -> int:
+        """From a frame's start edge to the middle of its first stop bit."""
+        return self._bits_cycles(self._bits_before_stop() + 0.5)
+
+    def _data_mask(self) -> int:
+        return (1 << min(self._data_bits(), 8)) - 1
 
     def bit_rate(self) -> float:
         return self.sched.freq_hz * 64 / ((8 if (self.reg(CTRLB) >> 1) & 3 == 1 else 16)
@@ -117,8 +137,7 @@ class Usart(Peripheral):
         self._irqs()
 
     def _start_frame(self, byte: int) -> None:
-        self._shift = byte
-        self.set_reg(STATUS, self.reg(STATUS) & ~TXCIF)
+        self._shift = byte & self._data_mask()
         self._tx_event = self.sched.after_cycles(self.frame_cycles(), self._frame_done)
 
     def _frame_done(self) -> None:
@@ -146,11 +165,15 @@ class Usart(Peripheral):
     def host_send(self, data: bytes) -> None:
         self._rx_pending.extend(data)
         if self._rx_event is None:
-            self._rx_event = self.sched.after_cycles(self.frame_cycles(), self._rx_frame)
+            start = max(self.sched.cycles, self._rx_line_free)
+            self._rx_start = start
+            self._rx_event = self.sched.at_cycle(start + self._rx_sample_cycles(), self._rx_frame)
 
     def _rx_frame(self) -> None:
         self._rx_event = None
-        byte = self._rx_pending.pop(0)
+        byte = self._rx_pending.pop(0) & self._data_mask()
+        # the next frame starts when this one's stop bits have ended
+        self._rx_line_free = self._rx_start + self.frame_cycles()
         if self.reg(CTRLB) & RXEN:
             if len(self._rx) >= 2:
                 self.set_reg(RXDATAH, self.reg(RXDATAH) | BUFOVF)
@@ -159,7 +182,8 @@ class Usart(Peripheral):
             self.set_reg(STATUS, self.reg(STATUS) | RXCIF)
             self._irqs()
         if self._rx_pending:
-            self._rx_event = self.sched.after_cycles(self.frame_cycles(), self._rx_frame)
+            self._rx_start = self._rx_line_free
+            self._rx_event = self.sched.at_cycle(self._rx_start + self._rx_sample_cycles(), self._rx_frame)
 
     def _r_rxdatah(self, a: int) -> int:
         return (self.reg(RXDATAH) & BUFOVF) | (0x80 if self._rx else 0)
