@@ -37,6 +37,25 @@ def run(builder: Builder, runner: Runner):  # noqa: ANN201 - a helper closure
     return _run
 
 
+# The CPU sleeps in IDLE with interrupts off: nothing but the peripherals moves (tests drive the
+# registers from the host side).
+IDLE_FOREVER = """
+    ldi r16, 0x01      ; SLPCTRL.CTRLA: IDLE, SEN
+    sts 0x0050, r16
+1:  sleep
+    rjmp 1b
+"""
+
+
+@pytest.fixture
+def asleep(builder: Builder, runner: Runner) -> Mcu:
+    """A chip whose program went to sleep for good (after 20 cycles), with its UART capture empty."""
+    mcu = runner.load(builder.asm(IDLE_FOREVER))
+    mcu.run_cycles(20)
+    mcu.uart_tx.clear()
+    return mcu
+
+
 @pytest.fixture
 def load(builder: Builder, runner: Runner):  # noqa: ANN201 - a helper closure
     """load(c_source) -> Mcu with a fresh StaticWorld state."""

@@ -10,7 +10,6 @@ emulator then advances cycle by cycle exactly); the interrupt cases run small C 
 from __future__ import annotations
 
 import pytest
-from avr_build import Builder, Runner
 
 from ltobms.avr.mcu import Mcu
 
@@ -31,19 +30,9 @@ TIMEBASE = 4  # ceil(3.33 MHz * 1 µs)
 # internal reference 60 µs; the slowest module counts.
 INIT_US_ADC, INIT_US_INTERNAL_REF = 10, 60
 
-# The CPU sleeps in IDLE with interrupts off: nothing but the peripherals moves.
-IDLE_FOREVER = """
-    ldi r16, 0x01      ; SLPCTRL.CTRLA: IDLE, SEN
-    sts 0x0050, r16
-1:  sleep
-    rjmp 1b
-"""
-
-
 @pytest.fixture
-def chip(builder: Builder, runner: Runner) -> Mcu:
-    mcu = runner.load(builder.asm(IDLE_FOREVER))
-    mcu.run_cycles(20)  # asleep
+def chip(asleep: Mcu) -> Mcu:
+    mcu = asleep
     w = mcu.world
     w.voltages.clear()
     w.supply, w.temperature_c = 3.3, 25.0

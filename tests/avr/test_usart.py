@@ -7,7 +7,7 @@ bits) setting the frame time on both lines. Expected times come from the baud-ra
 from __future__ import annotations
 
 import pytest
-from avr_build import HZ, Builder, Runner
+from avr_build import HZ
 
 from ltobms.avr.mcu import Mcu
 
@@ -20,20 +20,9 @@ BIT = 16 * BAUD / (64 * HZ)  # seconds per bit
 # CTRLC: PMODE[5:4] (2 even, 3 odd), SBMODE bit 3 (2 stop bits), CHSIZE[2:0] (2: 7 bits, 3: 8 bits)
 FORMATS = [(0x03, 8, 0, 1), (0x02, 7, 0, 1), (0x23, 8, 1, 1), (0x0B, 8, 0, 2), (0x3A, 7, 1, 2)]
 
-IDLE_FOREVER = """
-    ldi r16, 0x01      ; SLPCTRL.CTRLA: IDLE, SEN
-    sts 0x0050, r16
-1:  sleep
-    rjmp 1b
-"""
-
-
 @pytest.fixture
-def chip(builder: Builder, runner: Runner) -> Mcu:
-    mcu = runner.load(builder.asm(IDLE_FOREVER))
-    mcu.run_cycles(20)
-    mcu.uart_tx.clear()
-    return mcu
+def chip(asleep: Mcu) -> Mcu:
+    return asleep
 
 
 def wr(mcu: Mcu, off: int, v: int) -> None:
