@@ -82,11 +82,12 @@ def run(args: argparse.Namespace) -> int:
             vcd.close()
     if not result.samples:
         raise UserError("interrupted before the first I2C poll: nothing to report")
-    files = write_outputs(result, out)
+    summary = summarize(result)
+    files = write_outputs(result, out, summary)
     if result.interrupted:
         print(f"interrupted after {result.duration_s / 86400:.2f} of {scenario.days:g} days; "
               "the outputs cover what was simulated", flush=True)
-    print(summary_text(summarize(result)))
+    print(summary_text(summary))
     print(f"log records stored in {store.path}")
     print(f"plot: {files['plot']}", flush=True)
     return 130 if result.interrupted else 0

@@ -213,7 +213,7 @@ def plot(result: SimResult, path: Path) -> Path:
     return plotting.plot_panels(path, hours, panels, states=result.states(), title=title, xlabel="time [h]")
 
 
-def write_outputs(result: SimResult, out_dir: Path) -> dict[str, Path]:
+def write_outputs(result: SimResult, out_dir: Path, summary: dict[str, Any] | None = None) -> dict[str, Path]:
     """Write every file of a run into `out_dir`; returns name → path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {"uart_log": out_dir / "uart.log", "csv": out_dir / "truth_vs_reported.csv",
@@ -235,7 +235,7 @@ def write_outputs(result: SimResult, out_dir: Path) -> dict[str, Path]:
                          e.kind, e.detail])
     write_atomic(files["events"], buf.getvalue())
     plot(result, files["plot"])
-    summary = summarize(result)
+    summary = summarize(result) if summary is None else summary
     write_atomic(files["summary"], summary_text(summary) + "\n")
     write_atomic(files["summary_json"], json.dumps(summary, indent=2, default=float) + "\n")
     result.files.update(files)
