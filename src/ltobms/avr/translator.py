@@ -746,27 +746,19 @@ class _Gen:
             self.exit(str(nxt + skip), extra_cycles=skip, indent=2, end=False, target=nxt + skip)
             self.exit(str(nxt), target=nxt)
             return
-        elif n == "sleep":
+        elif n in ("sleep", "break"):  # both leave the block with everything stored, then act
             self.count += 1
             self.cyc += 1
             self.store_flags(1)
             self.dirty.clear()
             w(f"sc.cycles = c0 + {self.cyc}")
             w(f"cpu.instructions += {self.ni}{self.count}")
-            w("cpu.sleep()")
-            self.returns = True
-            w(f"return {nxt}")
-            self.ended = True
-            return
-        elif n == "break":
-            self.count += 1
-            self.cyc += 1
-            self.store_flags(1)
-            self.dirty.clear()
-            w(f"sc.cycles = c0 + {self.cyc}")
-            w(f"cpu.instructions += {self.ni}{self.count}")
-            w(f"cpu.pc = {nxt}")
-            w(f"return cpu.break_({pc}, {nxt})")
+            if n == "sleep":
+                w("cpu.sleep()")
+                w(f"return {nxt}")
+            else:
+                w(f"cpu.pc = {nxt}")
+                w(f"return cpu.break_({pc}, {nxt})")
             self.returns = True
             self.ended = True
             return
