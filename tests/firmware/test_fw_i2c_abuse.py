@@ -26,7 +26,7 @@ def static_ram_outside_twi(bench: Bench) -> bytes:
 
 
 def abuse(bench: Bench, rng: random.Random) -> None:
-    bus = bench.i2c
+    bus = bench.bus
     for pointer in range(256):
         bus.write(INA260_ADDRESS, bytes([pointer]) + rng.randbytes(rng.randint(0, 63)))
     for length in range(65):

@@ -3,10 +3,14 @@ Meshtastic's probe and Adafruit's CircuitPython driver."""
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 from fw_bench import INA260_ADDRESS, Bench
 from fw_board import BoardModel
 from fw_images import ImageBuilder, Variant
+
+from ltobms.avr.i2c import I2CError, I2CNack
 
 pytestmark = pytest.mark.xdist_group("firmware")
 
@@ -50,12 +54,14 @@ class AlternatingLoad(BoardModel):
 
 
 def test_reads_are_never_torn_by_a_measurement(images: ImageBuilder) -> None:
+    from fw_bench import HostI2C
+
     from ltobms.avr.i2c import I2CBus
 
     board = AlternatingLoad(board="revC", cell_v=CELL_V)
     bench = Bench(images.elf(Variant("LTO", "revC")), board)
     bench.run_until(2.2)
-    slow = I2CBus(bench.mcu, frequency_hz=1000.0)  # a 2-byte read spans ~20 ms
+    slow = HostI2C(I2CBus(bench.mcu, frequency_hz=1000.0))  # a 2-byte read spans ~20 ms
     slow.write(0x41, bytes([0x01]))
     seen = []
     while bench.time < 12.0:
@@ -130,6 +136,20 @@ def test_alert_function_flag_follows_the_limit(bench: Bench) -> None:
     assert not bench.read_register(0x06) & 0x0010
 
 
+def test_a_nack_fails_the_transfer(bench: Bench) -> None:
+    """Nothing answers at 0x40: every transfer there raises, as on Linux; only the probe reports."""
+    assert not bench.i2c.probe(0x40)
+    with pytest.raises(I2CNack):
+        bench.i2c.write(0x40, bytes([0x00, 0x61, 0x27]))
+    with pytest.raises(I2CNack):
+        bench.i2c.read(0x40, 2)
+    with pytest.raises(I2CNack):
+        bench.i2c.write_read(0x40, bytes([0xFE]), 2)
+    with pytest.raises(OSError):
+        BusioBridge(bench).writeto(0x40, b"")
+    assert bench.i2c.probe(INA260_ADDRESS)
+
+
 def test_meshtastic_probe_identifies_an_ina260(bench: Bench) -> None:
     assert bench.i2c.probe(INA260_ADDRESS), "address-only write must be ACKed"
     assert not bench.i2c.probe(0x40)
@@ -142,7 +162,8 @@ def test_meshtastic_probe_identifies_an_ina260(bench: Bench) -> None:
 
 
 class BusioBridge:
-    """busio.I2C-compatible object over the emulated bus (what Adafruit drivers call)."""
+    """busio.I2C-compatible object over the emulated bus (what Adafruit drivers call); a NACK
+    raises OSError, as busio does on Linux."""
 
     def __init__(self, bench: Bench) -> None:
         self.bench = bench
@@ -161,26 +182,29 @@ class BusioBridge:
         return [a for a in range(0x08, 0x78) if self.bench.i2c.probe(a)]
 
     def writeto(self, address: int, buffer: bytes, *, start: int = 0, end: int | None = None) -> None:
-        if not self.bench.i2c.write(address, bytes(buffer[start:end])):
-            raise OSError(19, "no device")
+        try:
+            self.bench.i2c.write(address, bytes(buffer[start:end]))
+        except I2CError as exc:
+            raise OSError(errno.EREMOTEIO, str(exc)) from None
 
     def readfrom_into(
         self, address: int, buffer: bytearray, *, start: int = 0, end: int | None = None
     ) -> None:
         end = len(buffer) if end is None else end
-        data = self.bench.i2c.read(address, end - start)
-        if data is None:
-            raise OSError(19, "no device")
-        buffer[start:end] = data
+        try:
+            buffer[start:end] = self.bench.i2c.read(address, end - start)
+        except I2CError as exc:
+            raise OSError(errno.EREMOTEIO, str(exc)) from None
 
     def writeto_then_readfrom(
         self, address: int, out_buffer: bytes, in_buffer: bytearray, *, out_start: int = 0,
         out_end: int | None = None, in_start: int = 0, in_end: int | None = None,
     ) -> None:
         in_end = len(in_buffer) if in_end is None else in_end
-        data = self.bench.i2c.write_read(address, bytes(out_buffer[out_start:out_end]), in_end - in_start)
-        if data is None:
-            raise OSError(19, "no device")
+        try:
+            data = self.bench.i2c.write_read(address, bytes(out_buffer[out_start:out_end]), in_end - in_start)
+        except I2CError as exc:
+            raise OSError(errno.EREMOTEIO, str(exc)) from None
         in_buffer[in_start:in_end] = data
 
 
