@@ -79,12 +79,34 @@ static void debug_line(const struct measurement *m, uint32_t uptime_s)
 }
 #endif
 
+/* Hands a measurement to the INA260 registers (started = ina260_conversion_start at its start). */
+static void publish(const struct measurement *m, uint8_t started)
+{
+    struct ina260_values values;
+    ina260_convert(&values, m->v_batt_uv, m->current_ua);
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+    {
+        ina260_publish(&twi_registers, &values, started);
+    }
+}
+
+/* A host's Configuration write (reset bit, triggered or new mode) asked for fresh registers: a
+ * quick measurement answers within ~3 ms. It feeds the register file only, never protection or
+ * the counters, and the once-a-second measurement always goes first. */
+static void answer_host_conversion(void)
+{
+    uint8_t started = ina260_conversion_start(&twi_registers);
+    struct measurement quick;
+    measure_quick(&quick);
+    publish(&quick, started);
+}
+
 /* Sleep until an interrupt. STANDBY stops the peripheral clock, so IDLE while the UART or a TWI
  * transaction still needs it. */
 static void sleep_until_interrupt(void)
 {
     cli();
-    if (!second_elapsed) {
+    if (!second_elapsed && !ina260_conversion_wanted(&twi_registers)) {
         set_sleep_mode((uart_busy() || twi_client_busy()) ? SLEEP_MODE_IDLE : SLEEP_MODE_STANDBY);
         sleep_enable();
         sei();
@@ -126,6 +148,7 @@ int main(void)
         if (second_elapsed) {
             second_elapsed = false;
             twi_client_tick();
+            uint8_t started = ina260_conversion_start(&twi_registers);
             measure_run(&m);
 
             struct protect_input in = {m.v_batt_mv, m.v_load_mv, m.current_ua};
@@ -134,12 +157,7 @@ int main(void)
             board_set_qwiic(protection.qwiic_on);
 
             energy_add_second(&energy, m.v_batt_mv, m.current_ua);
-            struct ina260_values values;
-            ina260_convert(&values, m.v_batt_uv, m.current_ua, m.v_batt_mv);
-            ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
-            {
-                ina260_publish(&twi_registers, &values);
-            }
+            publish(&m, started);
 
             if (seconds_to_log == 0) {
                 seconds_to_log = LOG_PERIOD_S;
@@ -167,6 +185,8 @@ int main(void)
 #endif
             seconds_to_log--;
             uptime_s++;
+        } else if (ina260_conversion_wanted(&twi_registers)) {
+            answer_host_conversion();
         }
         sleep_until_interrupt();
     }

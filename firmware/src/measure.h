@@ -15,7 +15,11 @@ struct measurement {
 };
 
 void measure_init(void);
-/* Runs the whole sequence (~10 ms); the CPU sleeps in IDLE during each conversion. */
+/* Runs the whole sequence (~45 ms); the CPU sleeps in IDLE during each conversion. */
 void measure_run(struct measurement *m);
+/* Cell voltage and current only, with few samples (~2 ms of conversions), for a host that asked
+ * the INA260 registers for a fresh conversion. Sets v_batt_uv and current_ua (and offset_counts,
+ * gain); leaves the other fields alone. */
+void measure_quick(struct measurement *m);
 
 #endif

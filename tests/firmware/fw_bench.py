@@ -18,6 +18,13 @@ from elftools.elf.elffile import ELFFile
 from fw_board import BoardModel
 
 INA260_ADDRESS = 0x41
+# Time from a Configuration write that asks for a conversion (reset bit, a triggered or new mode) to
+# fresh measurement registers and CVRF: a real INA260 needs 2.2 ms at its default settings.
+QUICK_CONVERSION_S = 0.003
+# The firmware's measurement error at the emulator's default ADC noise (1 LSB rms per sample),
+# 4 sigma, LTO at PGA gain 16 (below 480 mA): (volts, amperes) for the once-a-second measurement
+# (16 cell samples, 256 + 256 for the current) and the quick one (4, and 8 + 8).
+MEASUREMENT_ERROR = {"full": (0.0008, 0.0001), "quick": (0.0015, 0.0007)}
 EEPROM_START = 0x1400
 SRAM_START, SRAM_END = 0x3C00, 0x4000
 
@@ -56,6 +63,30 @@ def eeprom_image(
     if corrupt_crc:
         crc ^= 0x0100
     return body + struct.pack("<H", crc)
+
+
+def ina260_registers(bench: Bench) -> dict[str, int]:
+    """The measurement registers, then Mask/Enable (whose read clears CVRF), each a 2-byte read."""
+    return {name: bench.read_register(reg) for name, reg in
+            (("current", 0x01), ("bus_voltage", 0x02), ("power", 0x03), ("mask_enable", 0x06))}
+
+
+def assert_reads_truth(bench: Bench, regs: dict[str, int], quick: bool) -> None:
+    """Register values against the board's truth now (the benches' boards hold still while a test
+    reads): within one LSB plus the measurement error."""
+    from ltobms.device.ina260 import CURRENT_LSB_A, POWER_LSB_W, VOLTAGE_LSB_V, to_signed16
+
+    volts, amps = bench.board.cell(bench.time), bench.board.current(bench.time)
+    err_v, err_a = MEASUREMENT_ERROR["quick" if quick else "full"]
+    got_v = regs["bus_voltage"] * VOLTAGE_LSB_V
+    got_a = to_signed16(regs["current"]) * CURRENT_LSB_A
+    got_w = regs["power"] * POWER_LSB_W
+    assert abs(got_v - volts) <= VOLTAGE_LSB_V + err_v, f"bus voltage {got_v:.5f} V, truth {volts:.5f} V"
+    assert abs(got_a - amps) <= CURRENT_LSB_A + err_a, f"current {got_a:.5f} A, truth {amps:.5f} A"
+    # Power is computed from the current and bus voltage registers: their rounding and error too.
+    err_w = (VOLTAGE_LSB_V / 2 + err_v) * abs(amps) + (CURRENT_LSB_A / 2 + err_a) * volts
+    truth_w = volts * abs(amps)
+    assert abs(got_w - truth_w) <= POWER_LSB_W + err_w, f"power {got_w:.3f} W, truth {truth_w:.3f} W"
 
 
 class HostI2C:
