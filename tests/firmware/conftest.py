@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fw_images import ImageBuilder
+from fw_images import ImageBuilder, session_builder
 
 
 @pytest.fixture(scope="session")
 def images(tmp_path_factory: pytest.TempPathFactory) -> ImageBuilder:
-    return ImageBuilder(tmp_path_factory.mktemp("firmware-build"))
+    return session_builder(tmp_path_factory)

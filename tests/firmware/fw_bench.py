@@ -17,13 +17,16 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 from fw_board import BoardModel
 
+from ltobms.avr.i2c import I2CNack
+
 INA260_ADDRESS = 0x41
 # Time from a Configuration write that asks for a conversion (reset bit, a triggered or new mode) to
 # fresh measurement registers and CVRF: a real INA260 needs 2.2 ms at its default settings.
 QUICK_CONVERSION_S = 0.003
 # The firmware's measurement error at the emulator's default ADC noise (1 LSB rms per sample),
 # 4 sigma, LTO at PGA gain 16 (below 480 mA): (volts, amperes) for the once-a-second measurement
-# (16 cell samples, 256 + 256 for the current) and the quick one (4, and 8 + 8).
+# (16 cell samples, 256 + 256 for the current) and the quick one (4, and 8 + 8). The Na-ion build's
+# 2.048 V reference doubles both.
 MEASUREMENT_ERROR = {"full": (0.0008, 0.0001), "quick": (0.0015, 0.0007)}
 EEPROM_START = 0x1400
 SRAM_START, SRAM_END = 0x3C00, 0x4000
@@ -72,21 +75,38 @@ def ina260_registers(bench: Bench) -> dict[str, int]:
 
 
 def assert_reads_truth(bench: Bench, regs: dict[str, int], quick: bool) -> None:
-    """Register values against the board's truth now (the benches' boards hold still while a test
-    reads): within one LSB plus the measurement error."""
+    """Register values (see ina260_registers) against the board's truth now."""
     from ltobms.device.ina260 import CURRENT_LSB_A, POWER_LSB_W, VOLTAGE_LSB_V, to_signed16
 
-    volts, amps = bench.board.cell(bench.time), bench.board.current(bench.time)
-    err_v, err_a = MEASUREMENT_ERROR["quick" if quick else "full"]
-    got_v = regs["bus_voltage"] * VOLTAGE_LSB_V
-    got_a = to_signed16(regs["current"]) * CURRENT_LSB_A
-    got_w = regs["power"] * POWER_LSB_W
-    assert abs(got_v - volts) <= VOLTAGE_LSB_V + err_v, f"bus voltage {got_v:.5f} V, truth {volts:.5f} V"
-    assert abs(got_a - amps) <= CURRENT_LSB_A + err_a, f"current {got_a:.5f} A, truth {amps:.5f} A"
-    # Power is computed from the current and bus voltage registers: their rounding and error too.
-    err_w = (VOLTAGE_LSB_V / 2 + err_v) * abs(amps) + (CURRENT_LSB_A / 2 + err_a) * volts
-    truth_w = volts * abs(amps)
-    assert abs(got_w - truth_w) <= POWER_LSB_W + err_w, f"power {got_w:.3f} W, truth {truth_w:.3f} W"
+    assert_matches_truth(bench, regs["bus_voltage"] * VOLTAGE_LSB_V,
+                         to_signed16(regs["current"]) * CURRENT_LSB_A, regs["power"] * POWER_LSB_W, quick)
+
+
+def assert_matches_truth(bench: Bench, volts: float, amps: float, watts: float | None, quick: bool,
+                         resolution: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
+    """A host's readings (V, A, W; None = not read) against the board's truth now (the benches'
+    boards hold still while a test reads): within one register LSB plus the measurement error,
+    plus `resolution`, the host's own rounding of what it reports."""
+    from ltobms.device.ina260 import CURRENT_LSB_A, POWER_LSB_W, VOLTAGE_LSB_V
+
+    true_v, true_a = bench.board.cell(bench.time), bench.board.current(bench.time)
+    err_v, err_a = (e * bench.vref_factor for e in MEASUREMENT_ERROR["quick" if quick else "full"])
+    res_v, res_a, res_w = resolution
+    assert abs(volts - true_v) <= VOLTAGE_LSB_V + err_v + res_v, f"voltage {volts:.5f} V, truth {true_v:.5f}"
+    assert abs(amps - true_a) <= CURRENT_LSB_A + err_a + res_a, f"current {amps:.5f} A, truth {true_a:.5f}"
+    if watts is not None:
+        # Power is computed from the current and bus voltage registers: their rounding and error too.
+        err_w = (VOLTAGE_LSB_V / 2 + err_v) * abs(true_a) + (CURRENT_LSB_A / 2 + err_a) * true_v
+        true_w = true_v * abs(true_a)
+        assert abs(watts - true_w) <= POWER_LSB_W + err_w + res_w, f"power {watts:.4f} W, truth {true_w:.4f}"
+
+
+class AddressNack(I2CNack):
+    """Nothing acknowledged the address."""
+
+
+class DataNack(I2CNack):
+    """The client acknowledged its address but not a data byte the host wrote."""
 
 
 class HostI2C:
@@ -99,13 +119,11 @@ class HostI2C:
         self.bus = bus
 
     def write(self, address: int, data: bytes) -> None:
-        from ltobms.avr.i2c import I2CNack
-
         result = self.bus.write(address, bytes(data))
         if not result.address_ack:
-            raise I2CNack(f"no ACK from 0x{address:02x} (write)")
+            raise AddressNack(f"no ACK from 0x{address:02x} (write)")
         if not all(result.acks):
-            raise I2CNack(f"0x{address:02x} NACKed data byte {result.acks.index(False)} of a write")
+            raise DataNack(f"0x{address:02x} NACKed data byte {result.acks.index(False)} of a write")
 
     def read(self, address: int, n: int) -> bytes:
         return self.bus.read(address, n)
@@ -129,6 +147,7 @@ class Bench:
             self.write_eeprom(eeprom)
             self.mcu.reset("PORF")  # power up with the configuration in place
         self.symbols = data_symbols(elf)
+        self.vref_factor = 2 if "-NAION-" in elf.name else 1  # ADC reference 2.048 V vs 1.024 V
         self.bus = I2CBus(self.mcu)
         self.i2c = HostI2C(self.bus)
 
@@ -143,6 +162,11 @@ class Bench:
 
     def run_for(self, seconds: float) -> None:
         self.mcu.run(seconds)
+
+    def run_to_mid_period(self) -> None:
+        """To the middle of the next 1 s period, far from the once-a-second measurement (it starts
+        on the whole second and takes ~45 ms)."""
+        self.run_until(int(self.time) + 1.5)
 
     # --- memories ------------------------------------------------------------------------------
     def write_eeprom(self, image: bytes) -> None:

@@ -1,7 +1,8 @@
 """Builds firmware images for the tests, once per test session, into a private directory.
 
 Each pytest-xdist worker builds its own copy with the project's firmware Makefile (same sources,
-same flags as `make`), so parallel workers never race on `build/`.
+same flags as `make`), so parallel workers never race on `build/`. Every test folder that runs the
+firmware (tests/firmware, tests/hosts) takes the worker's one builder from `session_builder`.
 """
 
 from __future__ import annotations
@@ -54,3 +55,14 @@ class ImageBuilder:
             )
             self._built[variant] = self.build_dir / f"{variant.name}.elf"
         return self._built[variant]
+
+
+_session: ImageBuilder | None = None
+
+
+def session_builder(tmp_path_factory) -> ImageBuilder:  # noqa: ANN001 - pytest.TempPathFactory
+    """The test process's builder: each variant is built once, whichever folder asks first."""
+    global _session
+    if _session is None:
+        _session = ImageBuilder(tmp_path_factory.mktemp("firmware-build"))
+    return _session

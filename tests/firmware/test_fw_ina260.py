@@ -6,8 +6,6 @@ tests/hosts."""
 
 from __future__ import annotations
 
-import errno
-
 import pytest
 from fw_bench import (
     INA260_ADDRESS,
@@ -19,7 +17,7 @@ from fw_bench import (
 from fw_board import BoardModel
 from fw_images import ImageBuilder, Variant
 
-from ltobms.avr.i2c import I2CError, I2CNack
+from ltobms.avr.i2c import I2CNack
 
 pytestmark = pytest.mark.xdist_group("firmware")
 
@@ -42,11 +40,6 @@ def bench(images: ImageBuilder) -> Bench:
 
 def signed16(x: int) -> int:
     return x - 0x10000 if x & 0x8000 else x
-
-
-def mid_period(bench: Bench) -> None:
-    """Run to the middle of a 1 s period, far from the once-a-second measurement."""
-    bench.run_until(int(bench.time) + 1.5)
 
 
 # --- values, pointer, lengths --------------------------------------------------------------------
@@ -179,7 +172,7 @@ def test_fresh_measurements_within_3_ms_of_a_reset(bench: Bench) -> None:
     """A real INA260 has new results 2.2 ms after a reset at default settings; Adafruit's Arduino
     library (Meshtastic's begin()) waits 2 ms. The load changes with the reset, so the values
     seen 3 ms later must come from a measurement taken after it."""
-    mid_period(bench)
+    bench.run_to_mid_period()
     bench.board.load_a = 0.250
     bench.write_register(0x00, 0x8000)
     assert ina260_registers(bench)["current"] == 0, "reset: the measurement registers read 0 at first"
@@ -190,7 +183,7 @@ def test_fresh_measurements_within_3_ms_of_a_reset(bench: Bench) -> None:
 
 
 def test_a_configuration_write_clears_the_conversion_ready_flag(bench: Bench) -> None:
-    mid_period(bench)
+    bench.run_to_mid_period()
     bench.write_register(0x00, CONTINUOUS)
     assert not bench.read_register(0x06) & CVRF
     # ...and a new conversion starts: the flag is back within the quick measurement's time.
@@ -200,7 +193,7 @@ def test_a_configuration_write_clears_the_conversion_ready_flag(bench: Bench) ->
 
 def test_selecting_power_down_leaves_the_conversion_ready_flag(bench: Bench) -> None:
     """Datasheet: CVRF clears on a Configuration write except one that selects power-down."""
-    mid_period(bench)
+    bench.run_to_mid_period()
     bench.write_register(0x00, POWER_DOWN)
     assert bench.read_register(0x06) & CVRF
 
@@ -215,7 +208,7 @@ def test_conversion_ready_set_per_measurement_cleared_by_reading(bench: Bench) -
 # --- operating modes -----------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", [POWER_DOWN, POWER_DOWN_100])
 def test_power_down_holds_the_measurement_registers(bench: Bench, mode: int) -> None:
-    mid_period(bench)
+    bench.run_to_mid_period()
     held = ina260_registers(bench)
     bench.write_register(0x00, mode)
     bench.read_register(0x06)  # clear CVRF
@@ -232,7 +225,7 @@ def test_power_down_holds_the_measurement_registers(bench: Bench, mode: int) -> 
 
 
 def test_triggered_mode_delivers_one_measurement_per_trigger(bench: Bench) -> None:
-    mid_period(bench)
+    bench.run_to_mid_period()
     bench.board.load_a = 0.200
     bench.write_register(0x00, TRIGGERED)
     bench.run_for(QUICK_CONVERSION_S)
@@ -246,7 +239,7 @@ def test_triggered_mode_delivers_one_measurement_per_trigger(bench: Bench) -> No
     held = ina260_registers(bench)
     assert held["current"] == first["current"] and not held["mask_enable"] & CVRF
     # Writing the same triggered mode again is a new trigger.
-    mid_period(bench)
+    bench.run_to_mid_period()
     bench.write_register(0x00, TRIGGERED)
     bench.run_for(QUICK_CONVERSION_S)
     second = ina260_registers(bench)
@@ -255,7 +248,7 @@ def test_triggered_mode_delivers_one_measurement_per_trigger(bench: Bench) -> No
 
 
 def test_single_channel_modes_update_only_their_registers(bench: Bench) -> None:
-    mid_period(bench)
+    bench.run_to_mid_period()
     before = ina260_registers(bench)
     bench.board.cell_v = 2.6
     bench.board.load_a = 0.300
@@ -319,7 +312,7 @@ def test_latched_alert_stays_while_the_condition_holds(bench: Bench) -> None:
     bench.write_register(0x07, 50)
     bench.write_register(0x06, OCL | LEN)
     bench.run_for(1.0)
-    mid_period(bench)
+    bench.run_to_mid_period()
     assert bench.read_register(0x06) & AFF
     assert bench.read_register(0x06) & AFF, "condition still true: set again"
 
@@ -331,7 +324,7 @@ def test_alert_latch_keeps_a_condition_that_has_gone(bench: Bench, latch: int, f
     bench.write_register(0x07, 50)
     bench.write_register(0x06, OCL | latch)
     bench.run_for(1.0)
-    mid_period(bench)
+    bench.run_to_mid_period()
     bench.write_register(0x07, 200)
     assert bench.read_register(0x06) & AFF == first_read
     assert not bench.read_register(0x06) & AFF
@@ -341,7 +334,7 @@ def test_transparent_alert_clears_with_the_condition(bench: Bench) -> None:
     bench.write_register(0x07, 50)
     bench.write_register(0x06, OCL)
     bench.run_for(1.0)
-    mid_period(bench)
+    bench.run_to_mid_period()
     assert bench.read_register(0x06) & AFF
     assert bench.read_register(0x06) & AFF, "transparent: reading does not clear it"
     bench.write_register(0x07, 200)
@@ -364,61 +357,3 @@ def test_identification_as_hosts_check_it(bench: Bench) -> None:
     assert bench.i2c.probe(INA260_ADDRESS), "address-only write must be ACKed"
     assert bench.read_register(0xFE) == 0x5449
     assert bench.read_register(0xFF) >> 4 == 0x227 and bench.read_register(0xFF) != 0x2260
-
-
-class BusioBridge:
-    """busio.I2C-compatible object over the emulated bus (what Adafruit drivers call); a NACK
-    raises OSError, as busio does on Linux."""
-
-    def __init__(self, bench: Bench) -> None:
-        self.bench = bench
-        self.locked = False
-
-    def try_lock(self) -> bool:
-        if self.locked:
-            return False
-        self.locked = True
-        return True
-
-    def unlock(self) -> None:
-        self.locked = False
-
-    def scan(self) -> list[int]:
-        return [a for a in range(0x08, 0x78) if self.bench.i2c.probe(a)]
-
-    def writeto(self, address: int, buffer: bytes, *, start: int = 0, end: int | None = None) -> None:
-        try:
-            self.bench.i2c.write(address, bytes(buffer[start:end]))
-        except I2CError as exc:
-            raise OSError(errno.EREMOTEIO, str(exc)) from None
-
-    def readfrom_into(
-        self, address: int, buffer: bytearray, *, start: int = 0, end: int | None = None
-    ) -> None:
-        end = len(buffer) if end is None else end
-        try:
-            buffer[start:end] = self.bench.i2c.read(address, end - start)
-        except I2CError as exc:
-            raise OSError(errno.EREMOTEIO, str(exc)) from None
-
-    def writeto_then_readfrom(
-        self, address: int, out_buffer: bytes, in_buffer: bytearray, *, out_start: int = 0,
-        out_end: int | None = None, in_start: int = 0, in_end: int | None = None,
-    ) -> None:
-        in_end = len(in_buffer) if in_end is None else in_end
-        try:
-            data = self.bench.i2c.write_read(address, bytes(out_buffer[out_start:out_end]), in_end - in_start)
-        except I2CError as exc:
-            raise OSError(errno.EREMOTEIO, str(exc)) from None
-        in_buffer[in_start:in_end] = data
-
-
-def test_adafruit_circuitpython_driver_reads_the_bms(bench: Bench) -> None:
-    import adafruit_ina260
-
-    bus = BusioBridge(bench)
-    assert INA260_ADDRESS in bus.scan()
-    sensor = adafruit_ina260.INA260(bus, address=INA260_ADDRESS)
-    assert sensor.voltage == pytest.approx(CELL_V, abs=0.00125)
-    assert sensor.current == pytest.approx(LOAD_A * 1000, abs=1.25)
-    assert sensor.power == pytest.approx(CELL_V * LOAD_A * 1000, abs=10)
