@@ -68,6 +68,13 @@ def eeprom_image(
     return body + struct.pack("<H", crc)
 
 
+def running_bench(elf: Path, cell_v: float, load_a: float, board: str = "revC", until: float = 2.5) -> Bench:
+    """A bench with a constant cell and load, run past its first measurements."""
+    bench = Bench(elf, BoardModel(board=board, cell_v=cell_v, load_a=load_a))
+    bench.run_until(until)
+    return bench
+
+
 def ina260_registers(bench: Bench) -> dict[str, int]:
     """The measurement registers, then Mask/Enable (whose read clears CVRF), each a 2-byte read."""
     return {name: bench.read_register(reg) for name, reg in

@@ -13,6 +13,7 @@ from fw_bench import (
     Bench,
     assert_reads_truth,
     ina260_registers,
+    running_bench,
 )
 from fw_board import BoardModel
 from fw_images import ImageBuilder, Variant
@@ -32,10 +33,17 @@ CURRENT_TRIGGERED, BUS_CONTINUOUS, POWER_DOWN_100 = 0x6121, 0x6126, 0x6124
 
 @pytest.fixture()
 def bench(images: ImageBuilder) -> Bench:
-    board = BoardModel(board="revC", cell_v=CELL_V, load_a=LOAD_A)
-    bench = Bench(images.elf(Variant("LTO", "revC")), board)
-    bench.run_until(2.5)
-    return bench
+    return running_bench(images.elf(Variant("LTO", "revC")), CELL_V, LOAD_A)
+
+
+def converted(bench: Bench, config: int) -> dict[str, int]:
+    """Write Configuration, wait the quick conversion's time from the end of the write, read the
+    registers: the conversion-ready flag must be set by then."""
+    bench.write_register(0x00, config)
+    bench.run_until(bench.time + QUICK_CONVERSION_S)
+    regs = ina260_registers(bench)
+    assert regs["mask_enable"] & CVRF, f"no conversion {QUICK_CONVERSION_S * 1e3:.0f} ms after {config:04X}h"
+    return regs
 
 
 def signed16(x: int) -> int:
@@ -175,8 +183,9 @@ def test_fresh_measurements_within_3_ms_of_a_reset(bench: Bench) -> None:
     bench.run_to_mid_period()
     bench.board.load_a = 0.250
     bench.write_register(0x00, 0x8000)
-    assert ina260_registers(bench)["current"] == 0, "reset: the measurement registers read 0 at first"
-    bench.run_for(QUICK_CONVERSION_S)
+    written = bench.time
+    assert bench.read_register(0x01) == 0, "reset: the measurement registers read 0 at first"
+    bench.run_until(written + QUICK_CONVERSION_S)
     regs = ina260_registers(bench)
     assert regs["mask_enable"] & CVRF
     assert_reads_truth(bench, regs, quick=True)
@@ -185,9 +194,10 @@ def test_fresh_measurements_within_3_ms_of_a_reset(bench: Bench) -> None:
 def test_a_configuration_write_clears_the_conversion_ready_flag(bench: Bench) -> None:
     bench.run_to_mid_period()
     bench.write_register(0x00, CONTINUOUS)
+    written = bench.time
     assert not bench.read_register(0x06) & CVRF
     # ...and a new conversion starts: the flag is back within the quick measurement's time.
-    bench.run_for(QUICK_CONVERSION_S)
+    bench.run_until(written + QUICK_CONVERSION_S)
     assert bench.read_register(0x06) & CVRF
 
 
@@ -219,18 +229,13 @@ def test_power_down_holds_the_measurement_registers(bench: Bench, mode: int) -> 
         held["current"], held["bus_voltage"], held["power"])
     assert not now["mask_enable"] & CVRF, "no conversion in power-down"
     # Back to continuous: a fresh measurement within the quick measurement's time.
-    bench.write_register(0x00, CONTINUOUS)
-    bench.run_for(QUICK_CONVERSION_S)
-    assert_reads_truth(bench, ina260_registers(bench), quick=True)
+    assert_reads_truth(bench, converted(bench, CONTINUOUS), quick=True)
 
 
 def test_triggered_mode_delivers_one_measurement_per_trigger(bench: Bench) -> None:
     bench.run_to_mid_period()
     bench.board.load_a = 0.200
-    bench.write_register(0x00, TRIGGERED)
-    bench.run_for(QUICK_CONVERSION_S)
-    first = ina260_registers(bench)
-    assert first["mask_enable"] & CVRF, "the triggered conversion is ready"
+    first = converted(bench, TRIGGERED)
     assert_reads_truth(bench, first, quick=True)
     # No further conversions until the next trigger: the once-a-second measurement runs for
     # protection, but the registers hold and CVRF stays clear.
@@ -240,11 +245,7 @@ def test_triggered_mode_delivers_one_measurement_per_trigger(bench: Bench) -> No
     assert held["current"] == first["current"] and not held["mask_enable"] & CVRF
     # Writing the same triggered mode again is a new trigger.
     bench.run_to_mid_period()
-    bench.write_register(0x00, TRIGGERED)
-    bench.run_for(QUICK_CONVERSION_S)
-    second = ina260_registers(bench)
-    assert second["mask_enable"] & CVRF
-    assert_reads_truth(bench, second, quick=True)
+    assert_reads_truth(bench, converted(bench, TRIGGERED), quick=True)
 
 
 def test_single_channel_modes_update_only_their_registers(bench: Bench) -> None:
@@ -254,10 +255,7 @@ def test_single_channel_modes_update_only_their_registers(bench: Bench) -> None:
     bench.board.load_a = 0.300
     # Current only, triggered: current updates; bus voltage and power (computed after a bus
     # voltage conversion) hold.
-    bench.write_register(0x00, CURRENT_TRIGGERED)
-    bench.run_for(QUICK_CONVERSION_S)
-    regs = ina260_registers(bench)
-    assert regs["mask_enable"] & CVRF
+    regs = converted(bench, CURRENT_TRIGGERED)
     assert abs(signed16(regs["current"]) - 300 / 1.25) <= 1
     assert (regs["bus_voltage"], regs["power"]) == (before["bus_voltage"], before["power"])
     # Bus voltage only, continuous: bus voltage and power follow, current holds.

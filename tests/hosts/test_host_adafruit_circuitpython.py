@@ -12,8 +12,7 @@ from adafruit_ina260 import INA260, AveragingCount, ConversionTime, Mode
 from adafruit_register.i2c_bit import ROBit, RWBit
 from adafruit_register.i2c_bits import ROBits, RWBits
 from adafruit_register.i2c_struct import ROUnaryStruct
-from fw_bench import INA260_ADDRESS, QUICK_CONVERSION_S, Bench, assert_matches_truth
-from fw_board import BoardModel
+from fw_bench import INA260_ADDRESS, QUICK_CONVERSION_S, Bench, assert_matches_truth, running_bench
 from fw_images import ImageBuilder, Variant
 from host_buses import BusioI2C
 
@@ -35,10 +34,7 @@ COVERED = {
 
 @pytest.fixture()
 def bench(images: ImageBuilder) -> Bench:
-    board = BoardModel(board="revC", cell_v=CELL_V, load_a=LOAD_A)
-    bench = Bench(images.elf(Variant("LTO", "revC")), board)
-    bench.run_until(2.5)
-    return bench
+    return running_bench(images.elf(Variant("LTO", "revC")), CELL_V, LOAD_A)
 
 
 @pytest.fixture()

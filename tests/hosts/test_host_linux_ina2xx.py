@@ -7,8 +7,7 @@ from __future__ import annotations
 import errno
 
 import pytest
-from fw_bench import INA260_ADDRESS, Bench, assert_matches_truth
-from fw_board import BoardModel
+from fw_bench import INA260_ADDRESS, Bench, assert_matches_truth, running_bench
 from fw_images import ImageBuilder, Variant
 from host_buses import LinuxI2cDev
 from linux_ina2xx import Ina260Hwmon
@@ -25,10 +24,7 @@ RESOLUTION = (0.0005, 0.0005, 0.0)
 @pytest.fixture(params=[("LTO", 2.4), ("NAION", 3.3)], ids=["LTO", "NAION"])
 def bench(images: ImageBuilder, request: pytest.FixtureRequest) -> Bench:
     chemistry, cell_v = request.param
-    board = BoardModel(board="revC", cell_v=cell_v, load_a=0.1234)
-    bench = Bench(images.elf(Variant(chemistry, "revC")), board)
-    bench.run_until(2.5)
-    return bench
+    return running_bench(images.elf(Variant(chemistry, "revC")), cell_v, 0.1234)
 
 
 def sysfs_readings(hwmon: Ina260Hwmon) -> tuple[float, float, float]:

@@ -6,8 +6,7 @@ twin's truth."""
 from __future__ import annotations
 
 import pytest
-from fw_bench import INA260_ADDRESS, Bench, assert_matches_truth
-from fw_board import BoardModel
+from fw_bench import INA260_ADDRESS, Bench, assert_matches_truth, running_bench
 from fw_images import ImageBuilder, Variant
 from host_buses import ArduinoWire
 from meshtastic_host import Ina260Sensor, get_register_value, scan
@@ -18,10 +17,7 @@ pytestmark = pytest.mark.xdist_group("hosts")  # may run beside the "firmware" g
 @pytest.fixture(params=[("LTO", "revC", 2.4), ("NAION", "revB", 3.3)], ids=["LTO-revC", "NAION-revB"])
 def bench(images: ImageBuilder, request: pytest.FixtureRequest) -> Bench:
     chemistry, revision, cell_v = request.param
-    board = BoardModel(board=revision, cell_v=cell_v, load_a=0.085)
-    bench = Bench(images.elf(Variant(chemistry, revision)), board)
-    bench.run_until(1.5)
-    return bench
+    return running_bench(images.elf(Variant(chemistry, revision)), cell_v, 0.085, board=revision, until=1.5)
 
 
 def test_scan_finds_an_ina260_at_0x41(bench: Bench) -> None:
