@@ -94,8 +94,10 @@ class SimWorld:
         self.ambient = ambient
         self.die_temp = die_temperature
         self.max_step_s = max_step_s
-        self.mcu = None  # set by the simulation once the MCU exists (its awake share, brown-outs)
-        self._mcu_mark = (0, 0)  # (cycles, awake cycles) when the MCU's draw was last updated
+        self.mcu = None  # set by the simulation once the MCU exists (its awake time, brown-outs)
+        # (MCU time, cycles, awake cycles) up to which the MCU's awake time is charged to the cell
+        self._mcu_mark = (0.0, 0, 0)
+        self._solved_mcu_a = board.mcu_a  # the MCU draw estimate inside the current operating point
         self.t = 0.0
         self.totals = Totals()
         self.events: list[Event] = []
@@ -118,6 +120,7 @@ class SimWorld:
         r_cell = pack.resistance(temp)
         ch, ld = self.charger.current, self.load.current
         r_div = b.divider_ohm
+        self._solved_mcu_a = b.mcu_a
         qwiic = self.qwiic_on
 
         if self.closed:
@@ -176,25 +179,50 @@ class SimWorld:
     # --- time -----------------------------------------------------------------------------------
     def advance(self, t: float) -> None:
         """Integrate up to simulated time `t` (no-op for the past)."""
+        if self.t >= t:
+            return
+        mcu_a = self._mcu_draw(t - self.t)
         while self.t < t:
             op = self.op
             end = min(t, op.until)
             dt = end - self.t
             if dt > 0.0:
-                self._integrate(op, dt)
+                self._integrate(op, dt, mcu_a)
             self.t = end
             if end >= op.until:
                 self._next_op()
 
-    def _integrate(self, op: OperatingPoint, dt: float) -> None:
+    def _mcu_draw(self, span_s: float) -> float:
+        """The MCU's average supply current over the next `span_s` of world time: the awake time the
+        emulated chip counted since the last call, spread over that span. Charged this way, every
+        awake cycle costs its share exactly once however the stretches fall (an operating point
+        solved in the middle of a wake-up does not stand for the seconds of sleep after it)."""
+        board, mcu = self.board, self.mcu
+        if mcu is None:
+            return board.mcu_a
+        now, cycles, awake = mcu.time, mcu.cycles, mcu.awake_cycles
+        t0, c0, a0 = self._mcu_mark
+        self._mcu_mark = (now, cycles, awake)
+        if cycles <= c0:
+            return board.mcu_sleep_a
+        awake_s = (awake - a0) / (cycles - c0) * (now - t0)
+        if cycles > 0:  # the estimate later solves use: the awake share of the whole run so far
+            board.set_mcu_awake_share(awake / cycles)
+        return board.mcu_current(awake_s / span_s)
+
+    def _integrate(self, op: OperatingPoint, dt: float, mcu_a: float) -> None:
         tot = self.totals
-        q = op.i_cell * dt
+        b = self.board
+        # The solve used an estimate of the MCU's draw; the charge uses what it was awake for.
+        i_board = op.i_board + b.mcu_input_current(op.v_pack, mcu_a) \
+            - b.mcu_input_current(op.v_pack, self._solved_mcu_a)
+        q = (-op.i_switch - i_board) * dt
         tot.cell_c += q
         tot.switch_c += op.i_switch * dt
-        tot.board_c += op.i_board * dt
+        tot.board_c += i_board * dt
         tot.charger_j += op.v_term * op.i_charger * dt
         tot.load_j += op.v_term * op.i_load * dt
-        if op.i_cell >= 0:
+        if q >= 0:
             tot.cell_in_j += op.v_pack * q
         else:
             tot.cell_out_j -= op.v_pack * q
@@ -214,11 +242,6 @@ class SimWorld:
         if self._pending_s > 0.0:
             self.pack.apply(self._pending_c, self._pending_s, self.op.temp_c)
             self._pending_c = self._pending_s = 0.0
-        if self.mcu is not None:  # the board's draw follows what the firmware actually did
-            cycles, awake = self.mcu.cycles, self.mcu.awake_cycles
-            if cycles > self._mcu_mark[0]:
-                self.board.set_mcu_awake_share((awake - self._mcu_mark[1]) / (cycles - self._mcu_mark[0]))
-                self._mcu_mark = (cycles, awake)
         tripped = self.board.ptc.tripped
         before = self.board.mcu_supply(self.op.v_pack)
         self.op = op = self._solve(self.t)
