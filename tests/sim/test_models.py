@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ltobms.sim.cell import CHEMISTRIES, LTO, NAION, Pack
+from ltobms.sim.cell import CHEMISTRIES, LTO, NAION, Chemistry, Pack
 from ltobms.sim.charger import BenchSupply, NoCharger, SolarCharger
 from ltobms.sim.environment import Climate, die_temperature
 from ltobms.sim.load import ConstantCurrent, ConstantPower, ConstantResistance, Fault, Loads, Meshtastic
@@ -36,21 +36,44 @@ def sweep(lo: float, hi: float, n: int) -> list[float]:
 # ---------------------------------------------------------------- cell
 
 
-@pytest.mark.parametrize("chem, empty_v, full_v, over_v", [(LTO, 1.8, 2.70, 3.0), (NAION, 2.0, 3.85, 4.1)])
+@pytest.mark.parametrize("chem, empty_v, full_v, over_v", [(LTO, 1.5, 2.8, 3.05), (NAION, 1.5, 4.0, 4.25)])
 def test_ocv_end_points(chem, empty_v: float, full_v: float, over_v: float) -> None:
+    # State of charge on the usable capacity: 0 at the rated cut-off, 1 at the rated charge voltage.
     pack = Pack(chem, soc=0.0)
-    assert pack.ocv(25.0) == pytest.approx(empty_v, abs=0.02)
+    assert pack.ocv(25.0) == pytest.approx(empty_v, abs=1e-9) == chem.empty_v
     pack.soc = 1.0
-    assert pack.ocv(25.0) == pytest.approx(full_v, abs=0.02)
+    assert pack.ocv(25.0) == pytest.approx(full_v, abs=1e-9) == chem.full_v
     pack.soc = 1.05
     assert pack.ocv(25.0) == pytest.approx(over_v, abs=0.02)
+
+
+def _soc_at(chem, volts: float) -> float:
+    pack, lo, hi = Pack(chem), -0.02, 1.05
+    for _ in range(60):
+        pack.soc = (lo + hi) / 2
+        lo, hi = (pack.soc, hi) if pack.ocv(25.0) < volts else (lo, pack.soc)
+    return pack.soc
+
+
+@pytest.mark.parametrize("chem", [LTO, NAION])
+def test_the_bms_limits_lie_inside_the_usable_window(chem) -> None:
+    """The firmware's default UVLO cutoff and OVLO cutoff (design §3) fall inside 0–100 %, so a
+    protected pack's state of charge cannot leave it."""
+    from ltobms import config
+
+    cfg = config.defaults(chem.name)
+    uvlo, ovlo = _soc_at(chem, cfg.uvlo_cutoff / 1000), _soc_at(chem, cfg.ovlo_cutoff / 1000)
+    assert 0.0 < uvlo < 0.05
+    assert 0.95 < ovlo <= 1.0 + 1e-9
+    with pytest.raises(ValueError, match="usable capacity"):
+        Chemistry(**{**chem.__dict__, "full_v": chem.full_v + 0.1})
 
 
 def test_lto_plateau_and_overcharge_rise() -> None:
     pack = Pack(LTO, soc=0.5)
     assert 2.3 <= pack.ocv(25.0) <= 2.45
     pack.soc = 1.02
-    assert pack.ocv(25.0) == pytest.approx(2.85, abs=0.02)
+    assert pack.ocv(25.0) == pytest.approx(2.9, abs=0.02)
     # Past empty the OCV keeps falling, below the LTO UVLO cutoff of 1.7 V (design §3).
     pack.soc = -0.02
     assert pack.ocv(25.0) < 1.7
