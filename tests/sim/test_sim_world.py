@@ -222,3 +222,30 @@ def test_a_firmware_toggling_a_pin_between_measurements_costs_its_awake_time(tmp
     expected = static * mcu.time + _mcu_charge(w, awake_s, mcu.time)
     assert w.totals.board_c == pytest.approx(expected, rel=0.01)
     assert w.totals.board_c / mcu.time < 20e-6
+
+
+class ComparatorMcu(AwakeMcu):
+    """AwakeMcu plus a comparator that draws `analog_a` all the time (what AC0.consumed_c reports)."""
+
+    def __init__(self, share: float, analog_a: float) -> None:
+        super().__init__(share)
+        self.analog_a = analog_a
+        self.peripherals = {"AC0": self}
+
+    def consumed_c(self) -> float:
+        return self.analog_a * self.time
+
+
+def test_the_board_draws_what_the_comparator_draws() -> None:
+    w = make_world(load=ConstantCurrent(0.0))
+    mcu = w.mcu = ComparatorMcu(0.006, 45e-6)
+    for t in range(1, 31):
+        mcu.tick(1_250_000)
+        w.advance(float(t))
+    b = w.board
+    expected = b.mcu_sleep_a + 0.006 * (b.mcu_active_a - b.mcu_sleep_a) + 45e-6
+    assert b.mcu_a == pytest.approx(expected, rel=1e-3)
+    w.resolve()
+    static = w.op.i_board - b.mcu_input_current(w.op.v_pack, b.mcu_a)
+    assert w.totals.board_c == pytest.approx((static + b.mcu_input_current(w.op.v_pack, expected)) * 30,
+                                             rel=1e-3)

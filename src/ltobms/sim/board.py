@@ -82,14 +82,17 @@ class Board:
             return 0.0
         return self.mcu_v * mcu_a / self.boost_efficiency / v_pack
 
-    def mcu_current(self, awake_share: float) -> float:
-        """The MCU's average supply current when awake for `awake_share` of the time (may exceed 1 over
-        a window shorter than the awake time it is charged with: totals stay exact)."""
-        return self.mcu_sleep_a + max(awake_share, 0.0) * (self.mcu_active_a - self.mcu_sleep_a)
+    def mcu_current(self, awake_share: float, analog_a: float = 0.0) -> float:
+        """The MCU's average supply current when awake for `awake_share` of the time, plus `analog_a`
+        of its analog peripherals that run on their own (AC0, sampled while the CPU sleeps). The share
+        may exceed 1 over a window shorter than the awake time it is charged with: totals stay exact."""
+        return self.mcu_sleep_a + max(awake_share, 0.0) * (self.mcu_active_a - self.mcu_sleep_a) \
+            + max(analog_a, 0.0)
 
-    def set_mcu_awake_share(self, share: float) -> None:
-        """The MCU's average draw from now on: awake for `share` (0..1) of the time."""
-        self.mcu_a = self.mcu_current(min(max(share, 0.0), 1.0))
+    def set_mcu_awake_share(self, share: float, analog_a: float = 0.0) -> None:
+        """The MCU's average draw from now on: awake for `share` (0..1) of the time, its analog
+        peripherals drawing `analog_a` on average."""
+        self.mcu_a = self.mcu_current(min(max(share, 0.0), 1.0), analog_a)
 
     def qwiic_current(self, qwiic_on: bool) -> float:
         """What the accessory gets from the 3.3 V output; a tripped F2 lets only a trickle through."""

@@ -96,7 +96,7 @@ class SimWorld:
         self.max_step_s = max_step_s
         self.mcu = None  # set by the simulation once the MCU exists (its awake time, brown-outs)
         # (MCU time, cycles, awake cycles) up to which the MCU's awake time is charged to the cell
-        self._mcu_mark = (0.0, 0, 0)
+        self._mcu_mark = (0.0, 0, 0, 0.0)  # ... and the analog peripherals' coulombs
         self._solved_mcu_a = board.mcu_a  # the MCU draw estimate inside the current operating point
         self.t = 0.0
         self.totals = Totals()
@@ -200,15 +200,20 @@ class SimWorld:
         board, mcu = self.board, self.mcu
         if mcu is None:
             return board.mcu_a
-        now, cycles, awake = mcu.time, mcu.cycles, mcu.awake_cycles
-        t0, c0, a0 = self._mcu_mark
-        self._mcu_mark = (now, cycles, awake)
+        now, cycles, awake, analog_c = mcu.time, mcu.cycles, mcu.awake_cycles, self._analog_charge()
+        t0, c0, a0, q0 = self._mcu_mark
+        self._mcu_mark = (now, cycles, awake, analog_c)
         if cycles <= c0:
             return board.mcu_sleep_a
         awake_s = (awake - a0) / (cycles - c0) * (now - t0)
-        if cycles > 0:  # the estimate later solves use: the awake share of the whole run so far
-            board.set_mcu_awake_share(awake / cycles)
-        return board.mcu_current(awake_s / span_s)
+        if now > 0:  # the estimate later solves use: the averages of the whole run so far
+            board.set_mcu_awake_share(awake / cycles, analog_c / now)
+        return board.mcu_current(awake_s / span_s, (analog_c - q0) / span_s)
+
+    def _analog_charge(self) -> float:
+        """What the MCU's self-running analog peripherals (AC0) have drawn since power-on, coulombs."""
+        peripherals = getattr(self.mcu, "peripherals", {})
+        return sum(p.consumed_c() for p in peripherals.values() if hasattr(p, "consumed_c"))
 
     def _integrate(self, op: OperatingPoint, dt: float, mcu_a: float) -> None:
         tot = self.totals
