@@ -359,17 +359,35 @@ def test_solar_charger_limits() -> None:
     p = charger.output_power(noon)
     assert 1.2 < p < 1.9
     assert charger.current(2.4, noon) == pytest.approx(0.5)  # P/v ≈ 0.6 A, held at i_max
-    wide = _sunny_charger(i_max=5.0, efficiency=0.9)
+    wide = _sunny_charger(i_max=5.0, efficiency=0.9, precharge_current=1.0)
     assert wide.current(2.4, noon) == pytest.approx(p / 2.4)
     assert wide.current(0.0, noon) == pytest.approx(p / 0.5)  # a short does not ask for unbounded current
     assert wide.current(2.795, noon) == pytest.approx(p / 2.795 * 0.5)  # CV taper
     assert wide.current(2.8, noon) == 0.0 and wide.current(3.5, noon) == 0.0
     assert charger.current(2.0, night) == 0.0 and charger.power_in(2.0, night) == 0.0
-    floor = _sunny_charger(i_max=5.0, efficiency=0.9, v_min_out=2.0)
+    floor = _sunny_charger(i_max=5.0, efficiency=0.9, v_min_out=2.0, precharge_current=1.0)
     assert floor.current(1.0, noon) == pytest.approx(p / 2.0)
     currents = [wide.current(v, noon) for v in sweep(0.0, 3.0, 3000)]
     assert all(b <= a for a, b in zip(currents, currents[1:], strict=False))
     assert charger.next_change(noon) == noon + 60.0
+
+
+def test_solar_charger_trickles_below_two_thirds_of_its_cv_voltage() -> None:
+    """CN3791/CN3722-class precharge: below 66.7 % of the regulation voltage the current limit is
+    17.5 % of the full one, rising over a 0.2 V ramp above the threshold."""
+    noon = 12 * 3600.0
+    charger = _sunny_charger(i_max=0.2, efficiency=0.9)  # the sun could give ~0.6 A at 2.4 V
+    threshold = 0.667 * 2.8
+    assert charger.current(1.0, noon) == pytest.approx(0.175 * 0.2)
+    assert charger.current(threshold, noon) == pytest.approx(0.175 * 0.2)
+    assert charger.current(threshold + 0.1, noon) == pytest.approx(0.2 * (0.175 + 0.825 / 2))
+    assert charger.current(threshold + 0.2, noon) == pytest.approx(0.2)
+    assert charger.current(2.4, noon) == pytest.approx(0.2)
+    currents = [charger.current(v, noon) for v in sweep(0.0, 3.0, 3000)]
+    # continuous: no step larger than the 10 mV CV taper makes over 1 mV
+    assert max(abs(b - a) for a, b in zip(currents, currents[1:], strict=False)) <= 0.2 / 10 + 1e-9
+    with pytest.raises(ValueError, match="precharge"):
+        _sunny_charger(precharge_current=0.0)
 
 
 def test_solar_charger_day_energy_is_bounded_by_the_panel() -> None:
