@@ -19,6 +19,9 @@ from ltobms.sim.cell import Pack
 
 V_MAX = 10.0  # upper bracket of the terminal voltage: above any charger's output
 SOLVE_TOL_V = 1e-7
+# The open terminal searches for its next balance point in steps this small: narrower than the loads'
+# 50 mV under-voltage ramps, so no balance point is stepped over.
+OPEN_SCAN_STEP_V = 0.01
 
 
 @dataclass(frozen=True)
@@ -159,22 +162,29 @@ class SimWorld:
                               i_board, i_charger, i_load, temp)
 
     def _open_terminal(self, t: float) -> float:
-        """Switch open: the charger alone holds the terminal against the load and the divider. Of several
-        balance points the highest is taken (the terminal charges up until the load starts drawing)."""
+        """Switch open: the charger alone holds the terminal against the load and the divider. The
+        terminal's capacitance keeps the voltage it had; from there it moves the way the current
+        surplus pushes it until the next balance point (a stable one). So a node that pulls a weak
+        charger down into its own under-voltage ramp stays there until the sun can carry it, and a
+        charger in precharge (trickle) mode cannot lift a node it cannot feed — as on the bench."""
         ch, ld, r_div = self.charger.current, self.load.current, self.board.divider_ohm
 
         def surplus(v: float) -> float:
             return ch(v, t) - ld(v, t) - v / r_div
 
-        if surplus(0.0) <= 0.0:
-            return 0.0
-        step = 0.05
-        v = V_MAX
-        while v > 0.0 and surplus(v) <= 0.0:
-            v -= step
-        if v <= 0.0:
-            return 0.0
-        return _bracketed_root(lambda x: -surplus(x), v, min(v + step, V_MAX), v)
+        v = min(max(self._last_term, 0.0), V_MAX)
+        s = surplus(v)
+        if s == 0.0:
+            return v
+        step = OPEN_SCAN_STEP_V if s > 0.0 else -OPEN_SCAN_STEP_V
+        while True:
+            nxt = min(max(v + step, 0.0), V_MAX)
+            if nxt == v:
+                return v  # pushed against 0 V (nothing feeds it) or the bracket's top
+            if (surplus(nxt) > 0.0) != (s > 0.0):
+                # Either way the surplus falls from + below the balance point to − above it.
+                return _bracketed_root(lambda x: -surplus(x), min(v, nxt), max(v, nxt), v)
+            v = nxt
 
     # --- time -----------------------------------------------------------------------------------
     def advance(self, t: float) -> None:
