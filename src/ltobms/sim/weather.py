@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -151,9 +152,16 @@ def _year_seconds_index(index) -> np.ndarray:  # noqa: ANN001 - a tz-aware panda
 
 
 def read_weather(path: Path, fmt: str = "auto") -> Weather:
-    """Read a weather file with pvlib's reader for its format."""
+    """Read a weather file with pvlib's reader for its format (once per file version and process: a
+    sweep builds many scenarios on the same file)."""
     if not path.is_file():
         raise WeatherFileError(f"weather file {path} does not exist")
+    stat = path.stat()
+    return _read_weather(path.resolve(), fmt, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read_weather(path: Path, fmt: str, mtime_ns: int, size: int) -> Weather:
     fmt = detect_format(path) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise WeatherFileError(f"weather format {fmt!r}: allowed auto, {', '.join(FORMATS)}")
