@@ -101,6 +101,7 @@ class SimWorld:
         # (MCU time, cycles, awake cycles) up to which the MCU's awake time is charged to the cell
         self._mcu_mark = (0.0, 0, 0, 0.0)  # ... and the analog peripherals' coulombs
         self._solved_mcu_a = board.mcu_a  # the MCU draw estimate inside the current operating point
+        self._analog_sources: tuple[object, list[Callable[[], float]]] | None = None
         self.t = 0.0
         self.totals = Totals()
         self.events: list[Event] = []
@@ -222,8 +223,12 @@ class SimWorld:
 
     def _analog_charge(self) -> float:
         """What the MCU's self-running analog peripherals (AC0) have drawn since power-on, coulombs."""
-        peripherals = getattr(self.mcu, "peripherals", {})
-        return sum(p.consumed_c() for p in peripherals.values() if hasattr(p, "consumed_c"))
+        sources = self._analog_sources
+        if sources is None or sources[0] is not self.mcu:  # looked up once per MCU: this runs per advance
+            peripherals = getattr(self.mcu, "peripherals", {})
+            sources = self._analog_sources = (self.mcu, [p.consumed_c for p in peripherals.values()
+                                                         if hasattr(p, "consumed_c")])
+        return sum(f() for f in sources[1]) if sources[1] else 0.0
 
     def _integrate(self, op: OperatingPoint, dt: float, mcu_a: float) -> None:
         tot = self.totals
