@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -73,11 +74,24 @@ class LocalProcesses:
             pool.join()
 
 
+def _reachable(address: str) -> None:
+    """A scheduler that refuses the connection is an error at once (the client would retry for 15 s)."""
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    if not host or not port.isdigit():
+        raise UserError(f"--dask {address}: expected an address like tcp://scheduler:8786")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({reason})") from None
+
+
 class DaskCluster:
     def __init__(self, address: str) -> None:
         from distributed import Client
 
         self.address = address
+        _reachable(address)
         try:
             self.client = Client(address, timeout="15s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -100,7 +114,7 @@ class DaskCluster:
                                  key=f"ltobms-plan-{job.task.key}", pure=False)
                    for job in jobs]
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 yield future.result()
         except BaseException:
             client.cancel(futures)

@@ -23,13 +23,15 @@ from ltobms.sim.run import SimResult
 
 LOCKOUT_STATES = {"BMS_STATE_UVLO": "UVLO", "BMS_STATE_OVLO": "OVLO", "BMS_STATE_OCLO": "OCLO"}
 MIN_CUT_S = 60.0  # a day counts as "with a cut" from this much switch-open time on
+POWER_UP_S = 2.0  # the switch is open from reset until the first measurement closes it
 ENERGY_STEP_S = 60.0
 TRACE_STEP_S = 3600.0
 
 
 def open_intervals(result: SimResult) -> list[tuple[float, float]]:
     """The stretches with the switch open (it is open at power-up until the firmware closes it)."""
-    intervals, opened = [], 0.0
+    intervals: list[tuple[float, float]] = []
+    opened: float | None = 0.0
     for event in result.events:
         if event.kind != "switch":
             continue
@@ -40,6 +42,8 @@ def open_intervals(result: SimResult) -> list[tuple[float, float]]:
             opened = event.t
     if opened is not None:
         intervals.append((opened, result.duration_s))
+    if intervals and intervals[0][0] == 0.0 and intervals[0][1] <= POWER_UP_S:
+        intervals = intervals[1:]  # the firmware's first decision, not a cut
     return [(a, b) for a, b in intervals if b > a]
 
 
