@@ -156,12 +156,17 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(backend, DaskCluster):
             backend.close()
     summaries = summarize(sweep)
+    if not any(s.done for s in summaries):
+        if sweep.interrupted:
+            print("interrupted before the first run finished: nothing to report", file=sys.stderr)
+            return 130
+        raise UserError("no run finished: nothing to report")
     recs = recommend(plan.axes, summaries)
     from rich.console import Console
 
     console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
     console.print(report.table(sweep, summaries, recs))
-    for line in report.recommendation_lines(recs):
+    for line in report.recommendation_lines(recs, sweep.missing):
         console.print(line)
     done = len(jobs) - sweep.missing
     engines = sorted({r.get("engine", "?") for r in sweep.results.values()})
@@ -171,8 +176,6 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"{sweep.ran} runs in {sweep.wall_s:.0f} s ({sweep.ran / minutes:.1f} runs/min, "
                       f"{sim_days / minutes:.2f} simulated days per wall minute, "
                       f"engine {', '.join(engines)}); {sweep.cached} from the cache")
-    if not any(s.done for s in summaries):
-        raise UserError("interrupted before the first run finished: nothing to report")
     files = report.write_outputs(out, sweep, summaries, recs)
     console.print(f"wrote {files['csv']}, {files['json']}, {files['heatmap']}, {files['soc']}")
     if sweep.interrupted:

@@ -76,12 +76,17 @@ def table(sweep: Sweep, summaries: list[Summary], recs: list[Recommendation]) ->
     return t
 
 
-def recommendation_lines(recs: list[Recommendation]) -> list[str]:
+def recommendation_lines(recs: list[Recommendation], missing: int = 0) -> list[str]:
     lines = []
     for rec in recs:
         prefix = f"{rec.label()}: " if rec.group else ""
         if rec.recommended is None:
-            lines.append(f"{prefix}no combination survives every sample; go larger on the pack or the panel")
+            if missing:
+                lines.append(f"{prefix}no combination is known to survive every sample yet "
+                             f"({missing} runs missing)")
+            else:
+                lines.append(f"{prefix}no combination survives every sample; "
+                             "go larger on the pack or the panel")
             continue
         names = "; ".join(s.combination.label() for s in rec.smallest)
         lines.append(f"{prefix}smallest surviving: {names}")
