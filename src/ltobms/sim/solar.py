@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import numpy as np
 
 from ltobms.errors import UserError
 from ltobms.sim.weather import YEAR_S, Weather, quiet_pvlib, year_seconds
+
+if TYPE_CHECKING:
+    import numpy as np  # numpy is imported where it is used: `ltobms --help` stays standard-library only
 
 DAY_S = 86400.0
 # Re-evaluate the smooth irradiance curve at least this often; the grid pvlib evaluates the sun on.
@@ -220,6 +221,7 @@ class Sky:
     def _plane(self, index: Any, sun: Any, ghi: np.ndarray, dni: np.ndarray | None = None,
                dhi: np.ndarray | None = None) -> np.ndarray:
         """Plane-of-array irradiance; without dni/dhi, GHI is split with Erbs."""
+        import numpy as np
         import pvlib
 
         zenith = np.asarray(sun["zenith"], dtype=float)
@@ -239,6 +241,7 @@ class Sky:
         return np.nan_to_num(np.maximum(np.asarray(poa["poa_global"], dtype=float), 0.0))
 
     def _clear_ghi(self, index: Any, sun: Any) -> np.ndarray:
+        import numpy as np
         import pvlib
 
         apparent = np.asarray(sun["apparent_zenith"], dtype=float)
@@ -267,6 +270,8 @@ class Sky:
         return got
 
     def _model_day(self, t0: float) -> tuple[list[float], list[float], list[float], list[float]]:
+        import numpy as np
+
         first = math.floor(t0 / GRID_S) * GRID_S
         times = np.arange(first, t0 + DAY_S + GRID_S, GRID_S)
         index = self._utc_index(times)
@@ -288,6 +293,8 @@ class Sky:
         return list(times), list(left), list(right), list(clear)
 
     def _weather_day(self, t0: float) -> tuple[list[float], list[float], list[float], list[float]]:
+        import numpy as np
+
         w = self.weather
         assert w is not None
         start_s = year_seconds(self.start_utc)

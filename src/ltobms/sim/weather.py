@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ltobms.errors import UserError
+
+if TYPE_CHECKING:
+    import numpy as np  # numpy is imported where it is used: `ltobms --help` stays standard-library only
 
 FORMATS = ("tmy3", "epw", "pvgis")
 YEAR_S = 365 * 86400.0
@@ -112,6 +114,8 @@ class Weather:
 
     def at(self, year_s: np.ndarray) -> dict[str, np.ndarray]:
         """Components at reference-year seconds (periodic linear interpolation)."""
+        import numpy as np
+
         x = np.mod(year_s, YEAR_S)
         xp = np.asarray(self.mid_s)
         return {name: np.interp(x, xp, np.asarray(getattr(self, name)), period=YEAR_S)
@@ -144,6 +148,8 @@ def year_seconds(when: datetime) -> float:
 def _year_seconds_index(index) -> np.ndarray:  # noqa: ANN001 - a tz-aware pandas DatetimeIndex
     """Reference-year UTC seconds of a file's rows, placed by the file's own calendar: a TMY's months
     are local months, so the day is taken in the file's zone and the zone's offset subtracted after."""
+    import numpy as np
+
     doy = np.asarray(index.day_of_year, dtype=float)
     doy -= np.asarray(index.is_leap_year & (index.day_of_year > 59), dtype=float)
     seconds = np.asarray(index.hour * 3600 + index.minute * 60 + index.second, dtype=float)
@@ -162,6 +168,8 @@ def read_weather(path: Path, fmt: str = "auto") -> Weather:
 
 @lru_cache(maxsize=8)
 def _read_weather(path: Path, fmt: str, mtime_ns: int, size: int) -> Weather:
+    import numpy as np
+
     fmt = detect_format(path) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise WeatherFileError(f"weather format {fmt!r}: allowed auto, {', '.join(FORMATS)}")
