@@ -30,10 +30,10 @@ def test_every_builtin_is_covered_here() -> None:
 
 
 def test_winter_deficit_reaches_uvlo_cuts_the_load_and_recovers_in_the_sun(simulate) -> None:
-    # A pack just past empty (1.72 V) before a December dawn: the node drains it into UVLO in the dark,
-    # the sun comes up (~08:10 solar time at 50° N) and the charger refills it.
+    # A pack at 2 % (1.72 V) before a December dawn: the node drains it into UVLO in the dark, the sun
+    # comes up (~08:10 solar time at 50° N) and the charger refills it.
     result = simulate("winter-deficit", start=dt.datetime(2026, 12, 12, 6, 30), days=3.5 / 24,
-                      pack={"soc": -0.01}, sky={"day_cloud": [1.0], "variability": 0.0})
+                      pack={"soc": 0.02}, sky={"day_cloud": [1.0], "variability": 0.0})
     seq = states(result)
     assert "BMS_STATE_UVLO" in seq
     first_uvlo = seq.index("BMS_STATE_UVLO")
@@ -46,12 +46,14 @@ def test_winter_deficit_reaches_uvlo_cuts_the_load_and_recovers_in_the_sun(simul
     assert switch_events(result)[-1][1] == "closed"
     assert result.samples[-1].truth["soc"] > min(s.truth["soc"] for s in result.samples)
     assert_inside_safe_window(result)
+    # State of charge is defined on the usable capacity: the UVLO stops the pack above 0 %.
+    assert 0.0 < min(s.truth["soc"] for s in result.samples) < 0.03
 
 
 def test_bench_charge_ends_in_ovlo_with_the_pack_near_full(simulate) -> None:
     result = simulate("bench-charge", days=2.0 / 24, pack={"soc": 0.97})
     assert states(result)[-1] == "BMS_STATE_OVLO"
-    assert result.pack_soc[1] >= 0.98
+    assert 0.98 <= result.pack_soc[1] <= 1.0  # the OVLO stops the pack at, not past, 100 %
     last = result.samples[-1].truth
     assert last["switch_closed"] == 0 and last["cell_current_ma"] <= 0.0  # charging stopped
     assert_inside_safe_window(result)

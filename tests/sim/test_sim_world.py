@@ -4,9 +4,13 @@ revision, the charge balance, and determinism of a whole run."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+from pathlib import Path
 
 import pytest
 
+from ltobms import toolchain
+from ltobms.avr.mcu import Mcu
 from ltobms.sim.board import Board
 from ltobms.sim.cell import LTO, Pack
 from ltobms.sim.charger import BenchSupply, NoCharger
@@ -113,12 +117,18 @@ def test_qwiic_output_draws_through_the_boost_and_f2_trips_on_an_overload() -> N
 class AwakeMcu:
     """Just the counters SimWorld reads: the MCU is awake for `share` of every cycle."""
 
+    HZ = 1_250_000
+
     def __init__(self, share: float) -> None:
         self.share, self.cycles, self.awake_cycles = share, 0, 0
 
-    def tick(self, n: int) -> None:
+    @property
+    def time(self) -> float:
+        return self.cycles / self.HZ
+
+    def tick(self, n: int, share: float | None = None) -> None:
         self.cycles += n
-        self.awake_cycles += round(n * self.share)
+        self.awake_cycles += round(n * (self.share if share is None else share))
 
 
 @pytest.mark.parametrize("share", [0.0, 0.006, 0.5])
@@ -134,3 +144,108 @@ def test_the_board_draws_what_the_mcu_is_awake_for(share: float) -> None:
     v = w.op.v_pack
     expected = v / b.divider_ohm + b.boost_quiescent_a + b.mcu_v * expected_mcu / b.boost_efficiency / v
     assert w.op.i_board == pytest.approx(expected)
+
+
+def _mcu_charge(w: SimWorld, awake_s: float, duration_s: float) -> float:
+    """Coulombs the MCU should have cost: asleep all the time, plus the extra of each awake second."""
+    b, v = w.board, w.op.v_pack
+    return b.mcu_input_current(v, b.mcu_sleep_a) * duration_s \
+        + b.mcu_input_current(v, b.mcu_active_a - b.mcu_sleep_a) * awake_s
+
+
+def test_awake_time_is_charged_once_even_when_a_solve_falls_inside_a_wake_up() -> None:
+    """A solve right after a wake-up (a pin change, say) must not make the wake-up's 100 % awake share
+    the draw of the seconds of sleep that follow."""
+    w = make_world(load=ConstantCurrent(0.0))
+    mcu = w.mcu = AwakeMcu(0.0)
+    base = w.totals.board_c
+    static = w.op.i_board - w.board.mcu_input_current(w.op.v_pack, w.board.mcu_a)
+    for _ in range(60):
+        mcu.tick(6_000, share=1.0)  # 4.8 ms awake at the start of each second ...
+        w.advance(mcu.time)
+        w.resolve()  # ... where the firmware switched something
+        mcu.tick(AwakeMcu.HZ - 6_000)  # ... then asleep until the next second
+        w.advance(mcu.time)
+    assert mcu.time == pytest.approx(60.0)
+    w.resolve()
+    board_c = w.totals.board_c - base
+    awake_s = mcu.awake_cycles / AwakeMcu.HZ
+    assert board_c == pytest.approx(static * 60.0 + _mcu_charge(w, awake_s, 60.0), rel=1e-3)
+    # and the cell paid exactly that
+    assert w.totals.cell_c == pytest.approx(-board_c, rel=1e-9)
+
+
+TOGGLING_FIRMWARE = r"""
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <avr/sleep.h>
+#include <avr/xmega.h>
+ISR(RTC_PIT_vect) { RTC.PITINTFLAGS = RTC_PI_bm; }
+int main(void)
+{
+    _PROTECTED_WRITE(CLKCTRL.MCLKCTRLB, CLKCTRL_PDIV_16X_gc | CLKCTRL_PEN_bm); /* 1.25 MHz */
+    RTC.CLKSEL = RTC_CLKSEL_INT32K_gc;
+    while (RTC.PITSTATUS & RTC_CTRLBUSY_bm) {
+    }
+    RTC.PITINTCTRL = RTC_PI_bm;
+    RTC.PITCTRLA = RTC_PERIOD_CYC32768_gc | RTC_PITEN_bm; /* wake once a second */
+    set_sleep_mode(SLEEP_MODE_STANDBY);
+    sei();
+    for (;;) {
+        sleep_mode();
+        for (volatile uint16_t i = 0; i < 300; i++) { /* a measurement's worth of work */
+        }
+        PORTA.DIRSET = PIN5_bm; /* rev C QWIIC 3.3 V on (PA5 low) ... */
+        for (volatile uint16_t i = 0; i < 100; i++) {
+        }
+        PORTA.DIRCLR = PIN5_bm; /* ... and off again before sleeping */
+    }
+}
+"""
+
+
+def test_a_firmware_toggling_a_pin_between_measurements_costs_its_awake_time(tmp_path: Path) -> None:
+    """The bug this guards against: with each toggle re-solving the board mid wake-up, the board
+    reported ≈ 930 µA for this program instead of ≈ 15 µA."""
+    (tmp_path / "toggle.c").write_text(TOGGLING_FIRMWARE)
+    subprocess.run([str(toolchain.find_gcc()), f"-mmcu={toolchain.MCU}", "-Os", "-Wall", "-Werror",
+                    "toggle.c", "-o", "toggle.elf"], cwd=tmp_path, check=True, capture_output=True)
+    w = make_world(load=ConstantCurrent(0.0))
+    mcu = w.mcu = Mcu.from_elf(tmp_path / "toggle.elf", world=w)
+    static = w.op.i_board - w.board.mcu_input_current(w.op.v_pack, w.board.mcu_a)
+    mcu.run(120.0)
+    w.advance(mcu.time)
+    w.resolve()
+    switched = sum(1 for e in w.events if e.kind == "qwiic")
+    assert switched >= 2 * 119  # on and off in every wake-up
+    awake_s = mcu.awake_cycles / mcu.cycles * mcu.time
+    expected = static * mcu.time + _mcu_charge(w, awake_s, mcu.time)
+    assert w.totals.board_c == pytest.approx(expected, rel=0.01)
+    assert w.totals.board_c / mcu.time < 20e-6
+
+
+class ComparatorMcu(AwakeMcu):
+    """AwakeMcu plus a comparator that draws `analog_a` all the time (what AC0.consumed_c reports)."""
+
+    def __init__(self, share: float, analog_a: float) -> None:
+        super().__init__(share)
+        self.analog_a = analog_a
+        self.peripherals = {"AC0": self}
+
+    def consumed_c(self) -> float:
+        return self.analog_a * self.time
+
+
+def test_the_board_draws_what_the_comparator_draws() -> None:
+    w = make_world(load=ConstantCurrent(0.0))
+    mcu = w.mcu = ComparatorMcu(0.006, 45e-6)
+    for t in range(1, 31):
+        mcu.tick(1_250_000)
+        w.advance(float(t))
+    b = w.board
+    expected = b.mcu_sleep_a + 0.006 * (b.mcu_active_a - b.mcu_sleep_a) + 45e-6
+    assert b.mcu_a == pytest.approx(expected, rel=1e-3)
+    w.resolve()
+    static = w.op.i_board - b.mcu_input_current(w.op.v_pack, b.mcu_a)
+    assert w.totals.board_c == pytest.approx((static + b.mcu_input_current(w.op.v_pack, expected)) * 30,
+                                             rel=1e-3)

@@ -34,8 +34,9 @@ class Board:
     # 1.6 mA at 5 MHz / 3 V, ~0.3 mA per MHz plus the 20 MHz oscillator, ~0.5 mA.
     mcu_sleep_a: float = 1.5e-6
     mcu_active_a: float = 0.5e-3
-    # The average in use: SimWorld sets it from the emulated MCU's awake share as the run goes on
-    # (the firmware's ~7,500 awake cycles per second make ~4.5 µA).
+    # The estimate the electrical solve uses: SimWorld sets it from the emulated MCU's awake share so
+    # far (the firmware's ~7,500 awake cycles per second make ~4.5 µA); the charge it integrates comes
+    # from the awake time of each stretch itself.
     mcu_a: float = 4.5e-6
     boost_quiescent_a: float = 5e-6  # TLV61070A class boost: a few µA from the input at no load
     boost_efficiency: float = 0.75  # light-load efficiency of a small boost at µA–mA output
@@ -71,12 +72,27 @@ class Board:
         divider = v_pack / self.divider_ohm
         if v_pack < self.boost_min_v:
             return divider
-        out_w = self.mcu_v * (self.mcu_a + self.qwiic_current(qwiic_on))
-        return divider + self.boost_quiescent_a + out_w / self.boost_efficiency / v_pack
+        out_w = self.mcu_v * self.qwiic_current(qwiic_on)
+        return divider + self.boost_quiescent_a + out_w / self.boost_efficiency / v_pack \
+            + self.mcu_input_current(v_pack, self.mcu_a)
 
-    def set_mcu_awake_share(self, share: float) -> None:
-        """The MCU was awake for `share` (0..1) of the last stretch of time."""
-        self.mcu_a = self.mcu_sleep_a + min(max(share, 0.0), 1.0) * (self.mcu_active_a - self.mcu_sleep_a)
+    def mcu_input_current(self, v_pack: float, mcu_a: float) -> float:
+        """What the boost converter takes from the cell to give the MCU `mcu_a` at 3.3 V."""
+        if v_pack < self.boost_min_v:
+            return 0.0
+        return self.mcu_v * mcu_a / self.boost_efficiency / v_pack
+
+    def mcu_current(self, awake_share: float, analog_a: float = 0.0) -> float:
+        """The MCU's average supply current when awake for `awake_share` of the time, plus `analog_a`
+        of its analog peripherals that run on their own (AC0, sampled while the CPU sleeps). The share
+        may exceed 1 over a window shorter than the awake time it is charged with: totals stay exact."""
+        return self.mcu_sleep_a + max(awake_share, 0.0) * (self.mcu_active_a - self.mcu_sleep_a) \
+            + max(analog_a, 0.0)
+
+    def set_mcu_awake_share(self, share: float, analog_a: float = 0.0) -> None:
+        """The MCU's average draw from now on: awake for `share` (0..1) of the time, its analog
+        peripherals drawing `analog_a` on average."""
+        self.mcu_a = self.mcu_current(min(max(share, 0.0), 1.0), analog_a)
 
     def qwiic_current(self, qwiic_on: bool) -> float:
         """What the accessory gets from the 3.3 V output; a tripped F2 lets only a trickle through."""

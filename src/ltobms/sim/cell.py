@@ -2,9 +2,15 @@
 
 A cell is its open-circuit voltage over state of charge (with a small linear temperature term), a DC
 internal resistance that rises in the cold (Arrhenius-like), a capacity that shrinks in the cold, and
-self-discharge. State of charge is the only state; it runs from -0.02 (past empty, where the OCV falls
-steeply towards the under-voltage lockout) to 1.05 (overcharged, where it rises steeply towards the
-over-voltage lockout). Positive current charges the pack.
+self-discharge. Positive current charges the pack.
+
+State of charge is the only state, defined on the cell's usable capacity: 0 is the rested cell at its
+rated discharge cut-off voltage (`empty_v`, LTO 1.5 V), 1 the rested cell at its rated charge voltage
+(`full_v`, LTO 2.8 V), and `capacity_ah` is the charge between the two — what a cell datasheet's rated
+capacity means. The BMS's own limits (UVLO 1.7 V, OVLO 2.8 V for LTO) lie inside that window, so a
+protected pack stays within 0–100 %. The model reaches a little beyond on both sides (down to -0.02,
+over-discharged below the rated cut-off; up to 1.05, overcharged past the charge voltage) only so that
+a failing protection can be shown to fail.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ class Chemistry:
     capacity_ah: float
     r_ohm: float
     ocv_table: tuple[tuple[float, float], ...]  # (soc, V), soc ascending from 0.0 to 1.05
+    empty_v: float  # rated discharge cut-off voltage: the OCV at soc 0 (25 °C)
+    full_v: float  # rated charge voltage: the OCV at soc 1 (25 °C)
     ocv_temp_coeff_v_per_k: float
     r_activation_k: float  # R(T) = r_ohm · exp(k · (1/T − 1/298.15 K)), capped at 20×
     capacity_temp_table: tuple[tuple[float, float], ...]  # (°C, fraction of capacity), °C ascending
@@ -48,6 +56,10 @@ class Chemistry:
             raise ValueError(f"{self.name}: ocv_table soc values must be strictly ascending")
         if any(b <= a for a, b in zip(volts, volts[1:], strict=False)):
             raise ValueError(f"{self.name}: ocv_table voltages must rise with soc")
+        table = dict(self.ocv_table)
+        if table.get(0.0) != self.empty_v or table.get(1.0) != self.full_v:
+            raise ValueError(f"{self.name}: ocv_table must give empty_v at soc 0 and full_v at soc 1 "
+                             "(state of charge is defined on the usable capacity)")
         temps = [t for t, _ in self.capacity_temp_table]
         if not temps or any(b <= a for a, b in zip(temps, temps[1:], strict=False)):
             raise ValueError(f"{self.name}: capacity_temp_table temperatures must be strictly ascending")
@@ -76,17 +88,20 @@ class _Curve:
 
 
 # 18650 LTO, 1300 mAh, 2.4 V nominal, 1.5–2.8 V, ≤ 18 mΩ (design §2). OCV shape: the usual LTO curve —
-# a steep knee below 10 %, a flat 2.3–2.45 V plateau, 2.70 V rested after CV at 2.8 V, and a steep
-# overcharge rise past 100 % (2.85 V at 102 %, 3.0 V at 105 %) that the OVLO must catch.
+# a steep knee below 10 % (the BMS's 1.7 V UVLO cutoff at ≈ 2 %), a flat 2.3–2.45 V plateau, a rise to
+# 2.8 V at full, and a steep overcharge rise past 100 % (2.9 V at 102 %, 3.05 V at 105 %).
 LTO = Chemistry(
     name="LTO",
-    capacity_ah=1.3,  # design §2: 1300 mAh per cell
+    capacity_ah=1.3,  # design §2: 1300 mAh per cell, between 1.5 V and 2.8 V
     r_ohm=0.018,  # design §2: ≤ 18 mΩ per cell (the worst case)
     ocv_table=(
-        (0.00, 1.80), (0.02, 1.95), (0.05, 2.10), (0.10, 2.22), (0.20, 2.29), (0.30, 2.32),
-        (0.40, 2.34), (0.50, 2.36), (0.60, 2.38), (0.70, 2.40), (0.80, 2.43), (0.90, 2.48),
-        (0.95, 2.55), (1.00, 2.70), (1.02, 2.85), (1.05, 3.00),
+        (0.00, 1.50), (0.01, 1.62), (0.02, 1.72), (0.04, 1.84), (0.06, 1.97), (0.09, 2.10),
+        (0.14, 2.22), (0.23, 2.29), (0.33, 2.32), (0.43, 2.34), (0.52, 2.36), (0.62, 2.38),
+        (0.71, 2.40), (0.81, 2.43), (0.90, 2.48), (0.95, 2.56), (0.98, 2.68), (1.00, 2.80),
+        (1.02, 2.90), (1.05, 3.05),
     ),
+    empty_v=1.50,  # design §2: 1.5–2.8 V
+    full_v=2.80,
     # Entropic OCV change of LTO cells is well below 1 mV/K; −0.2 mV/K is of that order.
     ocv_temp_coeff_v_per_k=-0.0002,
     # ≈ 4× the 25 °C resistance at −30 °C (typical LTO low-temperature DCIR rise; E_a/R ≈ 1800 K).
@@ -99,16 +114,20 @@ LTO = Chemistry(
 )
 
 # 18650 Na-ion, layered-oxide cathode / hard carbon: ~1.5 Ah, 3.0–3.1 V nominal, 1.5–4.0 V window,
-# ~25 mΩ (typical 18650 Na-ion datasheets). OCV: ~2.0 V empty, 3.85 V full, overcharge rise to 4.1 V.
+# ~25 mΩ (typical 18650 Na-ion datasheets). OCV: a knee below 2.5 V (the BMS's 2.0 V UVLO cutoff at
+# ≈ 2 %), a sloped middle, 4.0 V full, overcharge rise to 4.25 V.
 NAION = Chemistry(
     name="NAION",
-    capacity_ah=1.5,  # typical 18650 Na-ion datasheet: 1.3–1.5 Ah
+    capacity_ah=1.5,  # typical 18650 Na-ion datasheet: 1.3–1.5 Ah between 1.5 V and 4.0 V
     r_ohm=0.025,  # typical 18650 Na-ion datasheet: AC/DC IR ≈ 20–30 mΩ
     ocv_table=(
-        (0.00, 2.00), (0.02, 2.25), (0.05, 2.50), (0.10, 2.70), (0.20, 2.87), (0.30, 2.98),
-        (0.40, 3.07), (0.50, 3.15), (0.60, 3.24), (0.70, 3.34), (0.80, 3.46), (0.90, 3.62),
-        (0.95, 3.72), (1.00, 3.85), (1.02, 3.95), (1.05, 4.10),
+        (0.00, 1.50), (0.01, 1.80), (0.02, 2.00), (0.04, 2.25), (0.07, 2.50), (0.11, 2.70),
+        (0.20, 2.87), (0.30, 2.98), (0.40, 3.07), (0.50, 3.15), (0.60, 3.24), (0.70, 3.34),
+        (0.80, 3.46), (0.89, 3.62), (0.94, 3.72), (0.97, 3.85), (1.00, 4.00), (1.02, 4.10),
+        (1.05, 4.25),
     ),
+    empty_v=1.50,  # typical 18650 Na-ion datasheet window 1.5–4.0 V
+    full_v=4.00,
     # Sloped Na-ion OCV: small entropic term, same order as LTO.
     ocv_temp_coeff_v_per_k=-0.0003,
     # ≈ 6× at −30 °C (Na-ion DCIR rises faster in the cold than LTO; E_a/R ≈ 2400 K).

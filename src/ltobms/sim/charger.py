@@ -1,8 +1,11 @@
 """Sources on the load terminal: each gives the current it pushes INTO the terminal node at a voltage.
 
-Every charger's current is ≥ 0, continuous and non-increasing in the terminal voltage, so the board's
-root solver always finds one operating point. The constant-voltage end is a 10 mV band in which the
-current falls linearly to zero (a real CV loop's finite gain, and what keeps the curve continuous).
+Every charger's current is ≥ 0 and continuous in the terminal voltage. The constant-voltage end is a
+10 mV band in which the current falls linearly to zero (a real CV loop's finite gain, and what keeps
+the curve continuous). The solar charger's precharge (trickle) step below two thirds of its CV voltage
+is a 0.2 V ramp: gentle enough that with the switch closed the loop through the cell still has a single
+operating point; with the switch open it is what can hold a node's terminal down (docs/simulator.md,
+"The switch open: the charger facing the node alone").
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ NIGHT_W = 1e-6
 # The MPPT converter's output current is P/v; below this v it is treated as P/0.5 V (a short on the
 # terminal does not ask for unbounded current; i_max limits it anyway).
 MIN_DIVISOR_V = 0.5
+# Width of the step from the precharge current up to the full current limit (see the module docstring).
+PRECHARGE_RAMP_V = 0.2
 
 
 class Charger(Protocol):
     def current(self, v: float, t: float) -> float:
-        """A delivered at terminal voltage v; ≥ 0, non-increasing in v, continuous."""
+        """A delivered at terminal voltage v; ≥ 0, continuous."""
         ...
 
     def next_change(self, t: float) -> float:
@@ -94,14 +99,21 @@ class BenchSupply:
 
 
 class SolarCharger:
-    """A panel behind an MPPT charger with a CV end voltage: it delivers the panel's MPP power times
-    its efficiency as current P/v, limited to i_max, tapering to 0 over the 10 mV below v_cv.
+    """A panel behind an MPPT buck charger with a CV end voltage, of the class of the Consonance
+    CN3791/CN3722 modules common on small solar nodes: input-voltage regulation holds the panel at its
+    maximum power point, so the output current is the panel's MPP power times the efficiency as P/v,
+    limited to i_max, tapering to 0 over the 10 mV below v_cv.
+
+    Below precharge_fraction · v_cv (the datasheets' 66.7 % of the regulation voltage) the charger
+    trickles at precharge_current · i_max (17.5 % in the CN3791/CN3722 datasheets) — a deeply
+    discharged battery is brought up gently; set precharge_current = 1 for a charger without it.
 
     v_min_out is the converter's lowest output voltage: below it the current stays P/v_min_out (the
     converter cannot turn the power into more current at a lower voltage)."""
 
     def __init__(self, panel: Panel, sky: Sky, ambient: Callable[[float], float], v_cv: float,
-                 i_max: float = 0.5, efficiency: float = 0.9, v_min_out: float = 0.0) -> None:
+                 i_max: float = 0.5, efficiency: float = 0.9, v_min_out: float = 0.0,
+                 precharge_fraction: float = 0.667, precharge_current: float = 0.175) -> None:
         if v_cv <= CV_BAND_V:
             raise ValueError(f"v_cv must be > {CV_BAND_V} V, got {v_cv}")
         if i_max < 0:
@@ -110,6 +122,9 @@ class SolarCharger:
             raise ValueError(f"efficiency must be in (0, 1], got {efficiency}")
         if v_min_out < 0:
             raise ValueError(f"v_min_out must be ≥ 0, got {v_min_out}")
+        if not 0.0 <= precharge_fraction < 1.0 or not 0.0 < precharge_current <= 1.0:
+            raise ValueError(f"need 0 ≤ precharge_fraction < 1 and 0 < precharge_current ≤ 1, got "
+                             f"{precharge_fraction}, {precharge_current}")
         self.panel = panel
         self.sky = sky
         self.ambient = ambient
@@ -117,6 +132,9 @@ class SolarCharger:
         self.i_max = i_max
         self.efficiency = efficiency
         self.v_min_out = v_min_out
+        self.precharge_fraction = precharge_fraction
+        self.precharge_current = precharge_current
+        self.v_precharge = precharge_fraction * v_cv
 
     def output_power(self, t: float) -> float:
         """W the converter can deliver at t (panel MPP power × efficiency)."""
@@ -126,8 +144,17 @@ class SolarCharger:
         p = self.output_power(t)
         if p <= NIGHT_W:
             return 0.0
-        i = min(p / max(v, self.v_min_out, MIN_DIVISOR_V), self.i_max)
+        i = min(p / max(v, self.v_min_out, MIN_DIVISOR_V), self.current_limit(v))
         return i * _cv_taper(v, self.v_cv)
+
+    def current_limit(self, v: float) -> float:
+        """i_max, or the precharge current below the precharge threshold (a 0.2 V ramp between)."""
+        low = self.precharge_current * self.i_max
+        if v <= self.v_precharge:
+            return low
+        if v >= self.v_precharge + PRECHARGE_RAMP_V:
+            return self.i_max
+        return low + (self.i_max - low) * (v - self.v_precharge) / PRECHARGE_RAMP_V
 
     def next_change(self, t: float) -> float:
         return self.sky.next_change(t)

@@ -11,7 +11,9 @@ the same way. Model parameters not given keep the model's defaults (see each mod
     [climate]   mean_c = -5, day_swing_c = 6, ...            (ltobms.sim.environment.Climate)
     [charger]   type = "solar" | "bench" | "none" + parameters (SolarCharger / BenchSupply)
     [sky]       latitude_deg = 50, day_cloud = [1.0, 0.3], variability = 0.2, csv = "irr.csv"
-    [panel]     p_mpp_w = 1.0, ...                           (ltobms.sim.solar.Panel)
+    [sky]       longitude_deg, altitude_m, timezone = "Europe/Prague", clear_sky, transposition, albedo
+    [weather]   file = "site.epw" | "pvlib:723170TYA.CSV", format = "auto", temperature = true
+    [panel]     p_mpp_w = 1.0, tilt_deg = 60, azimuth_deg = 180, ...   (ltobms.sim.solar.Panel)
     [load]      type = "meshtastic" | "current" | "resistance" | "power" | "none" + parameters
     [[faults]]  kind = "short" | "overload", start_s = 3600, duration_s = 60, ohms = 0.2 / amps = 1.5
     [host]      poll_s = 60, address = 0x41
@@ -39,10 +41,12 @@ from ltobms.sim.board import Board
 from ltobms.sim.cell import CHEMISTRIES, Pack
 from ltobms.sim.environment import Climate, die_temperature
 from ltobms.sim.ptc import Ptc
-from ltobms.sim.solar import Panel, Sky
+from ltobms.sim.solar import Panel, Sky, start_utc
+from ltobms.sim.weather import Weather, WeatherClimate, WeatherFileError, read_weather, resolve_path
 
 TOP_KEYS = {"name", "description", "days", "seed", "start", "board", "pack", "climate", "charger", "sky",
-            "panel", "load", "faults", "host", "config", "board_model", "ptc", "self_heating_k"}
+            "panel", "load", "faults", "host", "config", "board_model", "ptc", "self_heating_k", "weather"}
+WEATHER_KEYS = {"file", "format", "temperature"}
 
 
 class ScenarioError(UserError, ValueError):
@@ -197,6 +201,11 @@ class Scenario:
         pack = _construct("pack", Pack, pack_params, CHEMISTRIES[self.chemistry])
         climate = _construct("climate", Climate, {"mean_c": 15.0, "day_swing_c": 8.0, "seed": seed,
                                                   **d.get("climate", {})}, self.start)
+        weather = self.weather()
+        if weather is not None and d["weather"].get("temperature", True):
+            sky = self._sky_params(weather)
+            climate = WeatherClimate(weather, start_utc(self.start, sky.get("timezone"),
+                                                        sky.get("longitude_deg")))
         ptc = _construct("ptc", Ptc, d.get("ptc", {}))
         board = _construct("board_model", Board,
                            {**d.get("board_model", {}), "revision": self.board, "ptc": ptc})
@@ -215,13 +224,50 @@ class Scenario:
         if kind == "bench":
             return _construct("charger", charger_models.BenchSupply, params)
         if kind == "solar":
-            sky_params = dict(self.data.get("sky", {}))
+            weather = self.weather()
+            sky_params = self._sky_params(weather)
             if "csv" in sky_params:
                 sky_params["csv_path"] = self.base_dir / sky_params.pop("csv")
-            sky = _construct("sky", Sky, {"seed": seed, "start": self.start, **sky_params})
             panel = _construct("panel", Panel, self.data.get("panel", {}))
+            sky = _construct("sky", Sky, {"seed": seed, "start": self.start, "tilt_deg": panel.tilt_deg,
+                                          "azimuth_deg": panel.azimuth_deg, "weather": weather,
+                                          **sky_params})
             return _construct("charger", charger_models.SolarCharger, params, panel, sky, climate.ambient)
         raise ScenarioError(f"[charger] type = {kind!r}: allowed none, bench, solar")
+
+    def weather(self) -> Weather | None:
+        """The [weather] file read with pvlib (once per scenario), or None."""
+        section = self.data.get("weather")
+        if section is None:
+            return None
+        if not isinstance(section, Mapping) or "file" not in section:
+            raise ScenarioError("[weather]: needs file = \"...\" (a TMY3, EPW or PVGIS TMY file)")
+        unknown = sorted(set(section) - WEATHER_KEYS)
+        if unknown:
+            raise ScenarioError(f"[weather]: unknown key {unknown[0]!r} "
+                                f"(allowed: {', '.join(sorted(WEATHER_KEYS))})")
+        key = (str(section["file"]), str(section.get("format", "auto")))
+        cached = getattr(self, "_weather", None)
+        if cached is None or cached[0] != key:
+            try:
+                weather = read_weather(resolve_path(key[0], self.base_dir), key[1])
+            except WeatherFileError as exc:
+                raise ScenarioError(f"[weather]: {exc}") from None
+            self._weather = cached = (key, weather)
+        return cached[1]
+
+    def _sky_params(self, weather: Weather | None) -> dict[str, Any]:
+        """[sky] as Sky keywords; a weather file supplies the site and its own time zone by default."""
+        params = dict(self.data.get("sky", {}))
+        if weather is not None:
+            clash = sorted({"day_cloud", "variability", "csv"} & set(params))
+            if clash:
+                raise ScenarioError(f"[sky] {clash[0]}: does not apply with a [weather] file")
+            params.setdefault("latitude_deg", weather.latitude)
+            params.setdefault("longitude_deg", weather.longitude)
+            params.setdefault("altitude_m", weather.altitude)
+            params.setdefault("timezone", weather.tz_hours)
+        return params
 
     def _load(self, seed: int) -> Any:
         params = dict(self.data.get("load", {"type": "none"}))

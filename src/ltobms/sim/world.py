@@ -19,6 +19,9 @@ from ltobms.sim.cell import Pack
 
 V_MAX = 10.0  # upper bracket of the terminal voltage: above any charger's output
 SOLVE_TOL_V = 1e-7
+# The open terminal searches for its next balance point in steps this small: narrower than the loads'
+# 50 mV under-voltage ramps, so no balance point is stepped over.
+OPEN_SCAN_STEP_V = 0.01
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,11 @@ class SimWorld:
         self.ambient = ambient
         self.die_temp = die_temperature
         self.max_step_s = max_step_s
-        self.mcu = None  # set by the simulation once the MCU exists (its awake share, brown-outs)
-        self._mcu_mark = (0, 0)  # (cycles, awake cycles) when the MCU's draw was last updated
+        self.mcu = None  # set by the simulation once the MCU exists (its awake time, brown-outs)
+        # (MCU time, cycles, awake cycles) up to which the MCU's awake time is charged to the cell
+        self._mcu_mark = (0.0, 0, 0, 0.0)  # ... and the analog peripherals' coulombs
+        self._solved_mcu_a = board.mcu_a  # the MCU draw estimate inside the current operating point
+        self._analog_sources: tuple[object, list[Callable[[], float]]] | None = None
         self.t = 0.0
         self.totals = Totals()
         self.events: list[Event] = []
@@ -118,6 +124,7 @@ class SimWorld:
         r_cell = pack.resistance(temp)
         ch, ld = self.charger.current, self.load.current
         r_div = b.divider_ohm
+        self._solved_mcu_a = b.mcu_a
         qwiic = self.qwiic_on
 
         if self.closed:
@@ -156,45 +163,86 @@ class SimWorld:
                               i_board, i_charger, i_load, temp)
 
     def _open_terminal(self, t: float) -> float:
-        """Switch open: the charger alone holds the terminal against the load and the divider. Of several
-        balance points the highest is taken (the terminal charges up until the load starts drawing)."""
+        """Switch open: the charger alone holds the terminal against the load and the divider. The
+        terminal's capacitance keeps the voltage it had; from there it moves the way the current
+        surplus pushes it until the next balance point (a stable one). So a node that pulls a weak
+        charger down into its own under-voltage ramp stays there until the sun can carry it, and a
+        charger in precharge (trickle) mode cannot lift a node it cannot feed — as on the bench."""
         ch, ld, r_div = self.charger.current, self.load.current, self.board.divider_ohm
 
         def surplus(v: float) -> float:
             return ch(v, t) - ld(v, t) - v / r_div
 
-        if surplus(0.0) <= 0.0:
-            return 0.0
-        step = 0.05
-        v = V_MAX
-        while v > 0.0 and surplus(v) <= 0.0:
-            v -= step
-        if v <= 0.0:
-            return 0.0
-        return _bracketed_root(lambda x: -surplus(x), v, min(v + step, V_MAX), v)
+        v = min(max(self._last_term, 0.0), V_MAX)
+        s = surplus(v)
+        if s == 0.0:
+            return v
+        step = OPEN_SCAN_STEP_V if s > 0.0 else -OPEN_SCAN_STEP_V
+        while True:
+            nxt = min(max(v + step, 0.0), V_MAX)
+            if nxt == v:
+                return v  # pushed against 0 V (nothing feeds it) or the bracket's top
+            if (surplus(nxt) > 0.0) != (s > 0.0):
+                # Either way the surplus falls from + below the balance point to − above it.
+                return _bracketed_root(lambda x: -surplus(x), min(v, nxt), max(v, nxt), v)
+            v = nxt
 
     # --- time -----------------------------------------------------------------------------------
     def advance(self, t: float) -> None:
         """Integrate up to simulated time `t` (no-op for the past)."""
+        if self.t >= t:
+            return
+        mcu_a = self._mcu_draw(t - self.t)
         while self.t < t:
             op = self.op
             end = min(t, op.until)
             dt = end - self.t
             if dt > 0.0:
-                self._integrate(op, dt)
+                self._integrate(op, dt, mcu_a)
             self.t = end
             if end >= op.until:
                 self._next_op()
 
-    def _integrate(self, op: OperatingPoint, dt: float) -> None:
+    def _mcu_draw(self, span_s: float) -> float:
+        """The MCU's average supply current over the next `span_s` of world time: the awake time the
+        emulated chip counted since the last call, spread over that span. Charged this way, every
+        awake cycle costs its share exactly once however the stretches fall (an operating point
+        solved in the middle of a wake-up does not stand for the seconds of sleep after it)."""
+        board, mcu = self.board, self.mcu
+        if mcu is None:
+            return board.mcu_a
+        now, cycles, awake, analog_c = mcu.time, mcu.cycles, mcu.awake_cycles, self._analog_charge()
+        t0, c0, a0, q0 = self._mcu_mark
+        self._mcu_mark = (now, cycles, awake, analog_c)
+        if cycles <= c0:
+            return board.mcu_sleep_a
+        awake_s = (awake - a0) / (cycles - c0) * (now - t0)
+        if now > 0:  # the estimate later solves use: the averages of the whole run so far
+            board.set_mcu_awake_share(awake / cycles, analog_c / now)
+        return board.mcu_current(awake_s / span_s, (analog_c - q0) / span_s)
+
+    def _analog_charge(self) -> float:
+        """What the MCU's self-running analog peripherals (AC0) have drawn since power-on, coulombs."""
+        sources = self._analog_sources
+        if sources is None or sources[0] is not self.mcu:  # looked up once per MCU: this runs per advance
+            peripherals = getattr(self.mcu, "peripherals", {})
+            sources = self._analog_sources = (self.mcu, [p.consumed_c for p in peripherals.values()
+                                                         if hasattr(p, "consumed_c")])
+        return sum(f() for f in sources[1]) if sources[1] else 0.0
+
+    def _integrate(self, op: OperatingPoint, dt: float, mcu_a: float) -> None:
         tot = self.totals
-        q = op.i_cell * dt
+        b = self.board
+        # The solve used an estimate of the MCU's draw; the charge uses what it was awake for.
+        i_board = op.i_board + b.mcu_input_current(op.v_pack, mcu_a) \
+            - b.mcu_input_current(op.v_pack, self._solved_mcu_a)
+        q = (-op.i_switch - i_board) * dt
         tot.cell_c += q
         tot.switch_c += op.i_switch * dt
-        tot.board_c += op.i_board * dt
+        tot.board_c += i_board * dt
         tot.charger_j += op.v_term * op.i_charger * dt
         tot.load_j += op.v_term * op.i_load * dt
-        if op.i_cell >= 0:
+        if q >= 0:
             tot.cell_in_j += op.v_pack * q
         else:
             tot.cell_out_j -= op.v_pack * q
@@ -214,11 +262,6 @@ class SimWorld:
         if self._pending_s > 0.0:
             self.pack.apply(self._pending_c, self._pending_s, self.op.temp_c)
             self._pending_c = self._pending_s = 0.0
-        if self.mcu is not None:  # the board's draw follows what the firmware actually did
-            cycles, awake = self.mcu.cycles, self.mcu.awake_cycles
-            if cycles > self._mcu_mark[0]:
-                self.board.set_mcu_awake_share((awake - self._mcu_mark[1]) / (cycles - self._mcu_mark[0]))
-                self._mcu_mark = (cycles, awake)
         tripped = self.board.ptc.tripped
         before = self.board.mcu_supply(self.op.v_pack)
         self.op = op = self._solve(self.t)
